@@ -1,0 +1,383 @@
+"""The checked model to Python source: one function per policy, deterministic and readable.
+
+User text never enters the source: constants live in the function's namespace
+under generated names (``K0``, ``K1``, ...), variables are numbered, and comments
+carry only line numbers. The checker's nullability tells where three-valued
+logic is needed; everywhere else plain Python operators run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from qualdsl import model as m
+from qualdsl.compile import runtime
+from qualdsl.records import convert_value, converter
+
+PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+TIME_KINDS = frozenset({"duration", "date", "datetime"})
+
+# The exact classes a field value may already have, so the generated code can skip conversion.
+FAST_CHECKS: dict[str, str] = {
+    "int": "{v}.__class__ is int",
+    "money": "{v}.__class__ is _Decimal and {v}.is_finite()",
+    "number": "{v}.__class__ is _Decimal and {v}.is_finite()",
+    "bool": "{v} is True or {v} is False",
+    "text": "{v}.__class__ is str and {v} and {v}.strip() is {v}",
+    "date": "{v}.__class__ is _date",
+    "datetime": "{v}.__class__ is _datetime and {v}.tzinfo is not None",
+    "duration": "{v}.__class__ is _timedelta",
+}
+
+
+@attrs.frozen
+class Generated:
+    source: str
+    namespace: dict[str, object]
+    scores: tuple[str, ...]
+
+
+class _Gen:
+    def __init__(self, policy: m.PolicyModel) -> None:
+        self.policy = policy
+        self.lines: list[str] = []
+        self.namespace: dict[str, object] = {
+            "_Decimal": Decimal, "_date": dt.date, "_datetime": dt.datetime,
+            "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO,
+        }
+        self._const_ids: dict[tuple[str, object], str] = {}
+        self._temps = 0
+        self.fields = {f.name: f"v{i}" for i, f in enumerate(policy.fields)}
+        self.segments = {name: f"seg{i}" for i, name in enumerate(policy.segments)}
+        self.scores = {name: f"sc{i}" for i, name in enumerate(policy.scores)}
+        self.frameworks = {name: f"fw{i}" for i, name in enumerate(policy.frameworks)}
+        self.criteria = {
+            (fw.name, c.name): f"cr{i}_{j}"
+            for i, fw in enumerate(policy.frameworks.values())
+            for j, c in enumerate(fw.criteria)
+        }
+        self.counters: dict[tuple[str | None, dt.timedelta | None], str] = {}
+
+    # ---- helpers ----------------------------------------------------------------
+    def const(self, value: object, tag: str = "") -> str:
+        if value is None or value is True or value is False:
+            return repr(value)
+        if type(value) is int:
+            return repr(value)
+        key: tuple[str, object] = (tag + type(value).__name__, value)
+        try:
+            hash(value)
+        except TypeError:
+            key = (tag + type(value).__name__, id(value))
+        if key not in self._const_ids:
+            name = f"K{len(self._const_ids)}"
+            self._const_ids[key] = name
+            self.namespace[name] = value
+        return self._const_ids[key]
+
+    def temp(self) -> str:
+        self._temps += 1
+        return f"t{self._temps}"
+
+    def emit(self, line: str, depth: int = 1) -> None:
+        self.lines.append("    " * depth + line)
+
+    # ---- the function --------------------------------------------------------------
+    def generate(self) -> Generated:
+        self._collect_counters()
+        self.emit("def decide(lead, events, now):", 0)
+        self._fields()
+        self._events()
+        for derived in self.policy.order:
+            getattr(self, "_derive_" + derived.kind)(derived.name)
+        score_vars = [self.scores[name] for name in self.policy.scores]
+        scores_tuple = "(" + "".join(v + ", " for v in score_vars) + ")"
+        for rule in self.policy.rules:
+            self.emit(f"# line {rule.span.line}: rule {rule.index} -> outcome {rule.index}")
+            if rule.condition is None:
+                self.emit(f"return {rule.index}, {scores_tuple}")
+            else:
+                cond = self.expr(rule.condition)
+                test = f"({cond}) is True" if rule.condition.nullable else cond
+                self.emit(f"if {test}:")
+                self.emit(f"return {rule.index}, {scores_tuple}", 2)
+        source = "\n".join(self.lines) + "\n"
+        return Generated(source, self.namespace, tuple(self.policy.scores))
+
+    def _fields(self) -> None:
+        for field in self.policy.fields:
+            var = self.fields[field.name]
+            fid = self.const(field, "field")
+            conv = self.const(_field_converter(field), "conv")
+            self.emit(f"{var} = lead.get({self.const(field.name, 'key')})")
+            if field.column is not None and field.column != field.name:
+                self.emit(f"if {var} is None:")
+                self.emit(f"{var} = lead.get({self.const(field.column, 'key')})", 2)
+            fast = self._fast_check(field, var)
+            if field.optional and field.type.kind != "list":
+                self.emit(f"if {var} is not None and not ({fast}):")
+            else:
+                self.emit(f"if not ({fast}):")
+            self.emit(f"{var} = {conv}({fid}, {var})", 2)
+
+    def _fast_check(self, field: m.Field, var: str) -> str:
+        kind = field.type.kind
+        if kind == "enum":
+            table = self.const({member: member for member in field.type.members}, "enum")
+            return f"{var}.__class__ is str and {var} in {table}"
+        if kind == "list":
+            return "False"
+        return FAST_CHECKS[kind].format(v=var)
+
+    def _collect_counters(self) -> None:
+        for rule_expr in _all_exprs(self.policy):
+            for node in m.walk(rule_expr):
+                if isinstance(node, m.EventCount):
+                    key = (node.event, node.window)
+                    self.counters.setdefault(key, f"c{len(self.counters)}")
+
+    def _events(self) -> None:
+        if not self.counters and not self.policy.events:
+            self.emit("if events:")
+            self.emit("raise _rt.bad_event(events, events[0], _rt.event_parts(events[0])[0])", 2)
+            return
+        declared = self.const(frozenset(self.policy.events), "events")
+        if self.counters:
+            self.emit(" = ".join(self.counters.values()) + " = 0")
+        self.emit("for ev in events:")
+        self.emit("if ev.__class__ is tuple and len(ev) == 2:", 2)
+        self.emit("name, at = ev", 3)
+        self.emit("else:", 2)
+        self.emit("name, at = _rt.event_parts(ev)", 3)
+        self.emit(f"if name.__class__ is not str or name not in {declared}:", 2)
+        self.emit("raise _rt.bad_event(events, ev, name)", 3)
+        self.emit("if at.__class__ is not _datetime or at.tzinfo is None:", 2)
+        self.emit("at = _rt.event_time(events, ev, at)", 3)
+        if not self.counters:
+            return
+        self.emit("age = now - at", 2)
+        self.emit("if age < _ZERO:", 2)
+        self.emit("continue", 3)
+        by_event: dict[str | None, list[tuple[dt.timedelta | None, str]]] = {}
+        for (event, window), var in self.counters.items():
+            by_event.setdefault(event, []).append((window, var))
+        first = True
+        for event, counters in by_event.items():
+            if event is None:
+                continue
+            self.emit(f"{'if' if first else 'elif'} name == {self.const(event, 'key')}:", 2)
+            first = False
+            self._count(counters, 3)
+        if None in by_event:
+            self._count(by_event[None], 2)
+
+    def _count(self, counters: list[tuple[dt.timedelta | None, str]], depth: int) -> None:
+        for window, var in counters:
+            if window is None:
+                self.emit(f"{var} += 1", depth)
+            else:
+                self.emit(f"if age <= {self.const(window)}:", depth)
+                self.emit(f"{var} += 1", depth + 1)
+
+    # ---- derived values ---------------------------------------------------------------
+    def _combine(self, mode: str, need: int, items: list[m.Expr]) -> str:
+        if mode == "all":
+            return self._kleene("and", items) if len(items) > 1 else self.expr(items[0])
+        if mode == "any":
+            return self._kleene("or", items) if len(items) > 1 else self.expr(items[0])
+        codes = [self.expr(i) for i in items]
+        if not any(i.nullable for i in items):
+            return "(" + " + ".join(f"({c})" for c in codes) + f") >= {need}"
+        return f"_rt.at_least(({', '.join(codes)},), {need})"
+
+    def _derive_segment(self, name: str) -> None:
+        segment = self.policy.segments[name]
+        self.emit(f"# line {segment.span.line}: segment")
+        code = self._combine(segment.mode, segment.need, [c.expr for c in segment.criteria])
+        self.emit(f"{self.segments[name]} = {code}")
+
+    def _derive_score(self, name: str) -> None:
+        score = self.policy.scores[name]
+        self.emit(f"# line {score.span.line}: score")
+        parts = []
+        for rule in score.rules:
+            parts.append(self._award(rule))
+        self.emit(f"{self.scores[name]} = " + (" + ".join(parts) if parts else "0"))
+
+    def _award(self, rule: m.ScoreRule) -> str:
+        if rule.condition is not None:
+            cond = self.expr(rule.condition)
+            test = f"({cond}) is True" if rule.condition.nullable else cond
+            return f"({rule.points} if {test} else 0)"
+        assert rule.count is not None
+        total = f"{rule.points} * {self.expr(rule.count)}"
+        if rule.cap is None:
+            return f"({total})"
+        if rule.points >= 0:
+            return f"min({total}, {rule.cap})"
+        return f"max({total}, {-rule.cap})"
+
+    def _derive_framework(self, name: str) -> None:
+        framework = self.policy.frameworks[name]
+        self.emit(f"# line {framework.span.line}: framework")
+        refs: list[m.Expr] = []
+        for crit in framework.criteria:
+            var = self.criteria[(name, crit.name)]
+            self.emit(f"{var} = {self.expr(crit.expr)}")
+            refs.append(m.CriterionRef(name, crit.name, crit.expr.type, crit.expr.nullable, crit.span))
+        if framework.mode == "expr":
+            assert framework.rule is not None
+            code = self.expr(framework.rule)
+        else:
+            code = self._combine(framework.mode, framework.need, refs)
+        self.emit(f"{self.frameworks[name]} = {code}")
+
+    # ---- expressions ---------------------------------------------------------------------
+    def expr(self, e: m.Expr) -> str:
+        method: Callable[[m.Expr], str] = getattr(self, "_" + type(e).__name__.lower())
+        return method(e)
+
+    def _folded(self, e: m.Expr, code: str) -> str:
+        if e.type.kind == "text" and not isinstance(e, m.Const):
+            return f"{code}.casefold()"
+        return code
+
+    def _const(self, e: m.Const) -> str:
+        value = e.value
+        if isinstance(value, str) and e.type.kind == "text":
+            value = value.casefold()
+        return self.const(value)
+
+    def _fieldref(self, e: m.FieldRef) -> str:
+        return self.fields[e.name]
+
+    def _segmentref(self, e: m.SegmentRef) -> str:
+        return self.segments[e.name]
+
+    def _scoreref(self, e: m.ScoreRef) -> str:
+        return self.scores[e.name]
+
+    def _frameworkpass(self, e: m.FrameworkPass) -> str:
+        return self.frameworks[e.name]
+
+    def _criterionref(self, e: m.CriterionRef) -> str:
+        return self.criteria[(e.framework, e.criterion)]
+
+    def _eventcount(self, e: m.EventCount) -> str:
+        return self.counters[(e.event, e.window)]
+
+    def _nowref(self, e: m.NowRef) -> str:
+        return "now"
+
+    def _guarded(self, operands: list[m.Expr], build: Callable[[list[str]], str]) -> str:
+        """``build`` over the operands, or None when a nullable one is unknown."""
+        codes = [self.expr(o) for o in operands]
+        if not any(o.nullable for o in operands):
+            return "(" + build([self._folded(o, c) for o, c in zip(operands, codes, strict=True)]) + ")"
+        names = []
+        binds = []
+        for operand, code in zip(operands, codes, strict=True):
+            if operand.nullable:
+                t = self.temp()
+                binds.append(f"({t} := {code}) is None")
+                names.append(self._folded(operand, t))
+            else:
+                names.append(self._folded(operand, code))
+        return f"(None if {' or '.join(binds)} else {build(names)})"
+
+    def _compare(self, e: m.Compare) -> str:
+        op = PY_OPS[e.op]
+        return self._guarded([e.left, e.right], lambda c: f"{c[0]} {op} {c[1]}")
+
+    def _between(self, e: m.Between) -> str:
+        return self._guarded([e.operand, e.low, e.high], lambda c: f"{c[1]} <= {c[0]} <= {c[2]}")
+
+    def _inlist(self, e: m.InList) -> str:
+        word = "not in" if e.negated else "in"
+        if isinstance(e.items, m.Const):
+            assert isinstance(e.items.value, tuple)
+            folded = frozenset(v.casefold() if isinstance(v, str) else v for v in e.items.value)
+            table = self.const(folded, "set")
+            return self._guarded([e.operand], lambda c: f"{c[0]} {word} {table}")
+        code = f"_rt.in_items({self.expr(e.operand)}, {self.expr(e.items)})"
+        if e.negated:
+            t = self.temp()
+            return f"(None if ({t} := {code}) is None else not {t})"
+        return code
+
+    def _ismissing(self, e: m.IsMissing) -> str:
+        word = "is not" if e.negated else "is"
+        return f"({self.expr(e.operand)} {word} None)"
+
+    def _isempty(self, e: m.IsEmpty) -> str:
+        op = "!=" if e.negated else "=="
+        return self._guarded([e.operand], lambda c: f"len({c[0]}) {op} 0")
+
+    def _texttest(self, e: m.TextTest) -> str:
+        if e.op == "starts with":
+            return self._guarded([e.left, e.right], lambda c: f"{c[0]}.startswith({c[1]})")
+        if e.op == "ends with":
+            return self._guarded([e.left, e.right], lambda c: f"{c[0]}.endswith({c[1]})")
+        return self._guarded([e.left, e.right], lambda c: f"{c[1]} in {c[0]}")
+
+    def _kleene(self, op: str, items: list[m.Expr] | tuple[m.Expr, ...]) -> str:
+        codes = [self.expr(i) for i in items]
+        if not any(i.nullable for i in items):
+            return "(" + f" {op} ".join(codes) + ")"
+        stop = "False" if op == "and" else "True"
+        temps = [self.temp() for _ in codes]
+        unknown = " or ".join(f"{t} is None" for t, i in zip(temps, items, strict=True) if i.nullable)
+        inner = f"(None if {unknown} else {'True' if op == 'and' else 'False'})"
+        for t, code in reversed(list(zip(temps, codes, strict=True))):
+            inner = f"({stop} if ({t} := {code}) is {stop} else {inner})"
+        return inner
+
+    def _logical(self, e: m.Logical) -> str:
+        return self._kleene(e.op, e.items)
+
+    def _not(self, e: m.Not) -> str:
+        if not e.operand.nullable:
+            return f"(not {self.expr(e.operand)})"
+        t = self.temp()
+        return f"(None if ({t} := {self.expr(e.operand)}) is None else not {t})"
+
+    def _arith(self, e: m.Arith) -> str:
+        if e.op == "/" or e.type.kind in TIME_KINDS or e.left.type.kind in TIME_KINDS:
+            op = self.const(e.op, "op")
+            return self._guarded([e.left, e.right], lambda c: f"_rt.arith({op}, {c[0]}, {c[1]})")
+        return self._guarded([e.left, e.right], lambda c: f"{c[0]} {e.op} {c[1]}")
+
+    def _neg(self, e: m.Neg) -> str:
+        return self._guarded([e.operand], lambda c: f"-{c[0]}")
+
+
+def _field_converter(field: m.Field) -> Callable[[object, object], object]:
+    convert = converter(field.type)
+
+    def convert_field(f: object, value: object) -> object:
+        return convert_value(field, value, convert)
+
+    return convert_field
+
+
+def _all_exprs(policy: m.PolicyModel) -> list[m.Expr]:
+    out: list[m.Expr] = []
+    for segment in policy.segments.values():
+        out.extend(c.expr for c in segment.criteria)
+    for score in policy.scores.values():
+        for rule in score.rules:
+            out.extend(e for e in (rule.condition, rule.count) if e is not None)
+    for framework in policy.frameworks.values():
+        out.extend(c.expr for c in framework.criteria)
+        if framework.rule is not None:
+            out.append(framework.rule)
+    out.extend(r.condition for r in policy.rules if r.condition is not None)
+    return out
+
+
+def generate(policy: m.PolicyModel) -> Generated:
+    return _Gen(policy).generate()

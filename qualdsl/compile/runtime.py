@@ -1,0 +1,39 @@
+"""Helpers the generated evaluator calls. Small on purpose: the generated code inlines
+the common cases and calls these for the rare ones, so both back ends share one meaning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from qualdsl.errors import RecordError
+from qualdsl.interpret import arith, at_least, fold
+from qualdsl.records import event_parts, to_datetime
+
+ZERO = dt.timedelta(0)
+
+
+def bad_event(events: Sequence[object], event: object, name: object) -> RecordError:
+    index = _index_of(events, event)
+    return RecordError(f"events[{index}].type", "is not a declared event", name)
+
+
+def event_time(events: Sequence[object], event: object, at: object) -> dt.datetime:
+    return to_datetime(f"events[{_index_of(events, event)}].at", at)
+
+
+def _index_of(events: Sequence[object], event: object) -> int:
+    for i, candidate in enumerate(events):
+        if candidate is event:
+            return i
+    return -1
+
+
+def in_items(value: object, items: object) -> object:
+    if value is None or items is None:
+        return None
+    assert isinstance(items, tuple)
+    return fold(value) in [fold(i) for i in items]
+
+
+__all__ = ["ZERO", "arith", "at_least", "bad_event", "event_parts", "event_time", "in_items"]

@@ -1,0 +1,130 @@
+"""Files to syntax trees: reading text safely and following `use` between files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import attrs
+
+from qualdsl import nodes as n
+from qualdsl.errors import Diagnostic, error
+from qualdsl.source import Source, Span
+from qualdsl.syntax import parse_module
+
+MAX_POLICY_BYTES = 5_000_000
+
+
+@attrs.frozen
+class Loaded:
+    """The parsed modules (the main file first), their sources, and any diagnostics."""
+
+    modules: tuple[n.Module, ...]
+    sources: dict[str, Source]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def decode(path: str, data: bytes) -> Source | Diagnostic:
+    """UTF-8 (a BOM is allowed); CRLF line ends become LF."""
+    if len(data) > MAX_POLICY_BYTES:
+        return error("E152", f"this file is larger than {MAX_POLICY_BYTES:,} bytes", Span.point(path, 1, 1),
+                     "split the policy into files joined with `use`")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return error("E152", "this file is not valid UTF-8 text", Span(path, line, column, line, column + 1, exc.start, exc.start + 1),
+                     "save the policy as UTF-8")
+    text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return error("E152", "this file contains a NUL byte: it is not a text file",
+                     Span(path, line, column, line, column + 1, offset, offset + 1))
+    return Source(path, text)
+
+
+def read_source(path: str) -> Source | Diagnostic:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return error("E151", f"cannot read `{path}`: {exc.strerror or exc}", Span.point(path, 1, 1))
+    return decode(path, data)
+
+
+def load_text(text: str, path: str = "<policy>") -> Loaded:
+    return _load(Source(path, text.replace("\r\n", "\n").lstrip("\ufeff")))
+
+
+def load_file(path: str) -> Loaded:
+    source = read_source(path)
+    if isinstance(source, Diagnostic):
+        return Loaded((), {}, (source,))
+    return _load(source)
+
+
+def _load(main: Source) -> Loaded:
+    sources: dict[str, Source] = {main.path: main}
+    modules: list[n.Module] = []
+    diagnostics: list[Diagnostic] = []
+    _visit(main, [], sources, modules, diagnostics, set())
+    # the main module first, then the used ones in the order they were reached
+    modules.sort(key=lambda mod: mod.path != main.path)
+    return Loaded(tuple(modules), sources, tuple(diagnostics))
+
+
+def _visit(
+    source: Source,
+    stack: list[str],
+    sources: dict[str, Source],
+    modules: list[n.Module],
+    diagnostics: list[Diagnostic],
+    done: set[str],
+) -> None:
+    parsed = parse_module(source)
+    if isinstance(parsed, Diagnostic):
+        diagnostics.append(parsed)
+        return
+    done.add(_key(source.path))
+    modules.append(parsed)
+    for decl in parsed.decls:
+        if isinstance(decl, n.UseDecl):
+            _follow(decl, source, [*stack, source.path], sources, modules, diagnostics, done)
+
+
+def _follow(
+    decl: n.UseDecl,
+    source: Source,
+    stack: list[str],
+    sources: dict[str, Source],
+    modules: list[n.Module],
+    diagnostics: list[Diagnostic],
+    done: set[str],
+) -> None:
+    base = os.path.dirname(source.path) if not source.path.startswith("<") else "."
+    target = os.path.normpath(os.path.join(base, decl.path.value))
+    if _key(target) in {_key(p) for p in stack}:
+        chain = " → ".join([*stack[stack.index(next(p for p in stack if _key(p) == _key(target))):], target])
+        diagnostics.append(error("E150", f"`use` goes round in a circle: {chain}", decl.path.span,
+                                 "a file cannot use itself, directly or through others"))
+        return
+    if _key(target) in done:
+        return
+    used = read_source(target)
+    if isinstance(used, Diagnostic):
+        diagnostics.append(error(
+            "E151", f"cannot read the used file `{decl.path.value}` (looked for {target})", decl.path.span,
+            "paths in `use` are relative to the file that has the `use` line",
+        ))
+        return
+    sources[target] = used
+    _visit(used, stack, sources, modules, diagnostics, done)
+
+
+def _key(path: str) -> str:
+    return os.path.realpath(path) if not path.startswith("<") else path

@@ -1,0 +1,356 @@
+"""The checked policy: names resolved, every expression typed. What the back ends consume.
+
+Expression nodes compare equal by structure (spans are left out of equality), so
+lints can ask whether one condition is part of another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import attrs
+
+from qualdsl.source import Span
+from qualdsl.types import Type
+
+_span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Const:
+    value: object
+    type: Type
+    span: Span = _span
+    nullable: bool = False
+
+
+@attrs.frozen
+class FieldRef:
+    name: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class SegmentRef:
+    name: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class ScoreRef:
+    name: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class FrameworkPass:
+    name: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class CriterionRef:
+    framework: str
+    criterion: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class EventCount:
+    """How many events of ``event`` (None: of any type) fall in the window (None: ever)."""
+
+    event: str | None
+    window: dt.timedelta | None
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class NowRef:
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Compare:
+    op: str
+    left: Expr
+    right: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Between:
+    operand: Expr
+    low: Expr
+    high: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class InList:
+    """``x in [..]`` / ``x not in [..]``; ``items`` is a list-typed expression."""
+
+    operand: Expr
+    items: Expr
+    negated: bool
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class IsMissing:
+    operand: Expr
+    negated: bool
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class IsEmpty:
+    operand: Expr
+    negated: bool
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class TextTest:
+    """``starts with`` / ``ends with`` / ``contains`` on text, case-insensitive."""
+
+    op: str
+    left: Expr
+    right: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Logical:
+    op: str  # "and" | "or"
+    items: tuple[Expr, ...]
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Not:
+    operand: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Arith:
+    op: str
+    left: Expr
+    right: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Neg:
+    operand: Expr
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+Expr = (
+    Const | FieldRef | SegmentRef | ScoreRef | FrameworkPass | CriterionRef | EventCount
+    | NowRef | Compare | Between | InList | IsMissing | IsEmpty | TextTest | Logical | Not
+    | Arith | Neg
+)
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions, for walks that do not care about the node kind."""
+    if isinstance(expr, (Compare, Arith, TextTest)):
+        return (expr.left, expr.right)
+    if isinstance(expr, Between):
+        return (expr.operand, expr.low, expr.high)
+    if isinstance(expr, InList):
+        return (expr.operand, expr.items)
+    if isinstance(expr, (IsMissing, IsEmpty, Not, Neg)):
+        return (expr.operand,)
+    if isinstance(expr, Logical):
+        return expr.items
+    return ()
+
+
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of the expression, parents before children."""
+    out = [expr]
+    for child in children(expr):
+        out.extend(walk(child))
+    return out
+
+
+# ---- declarations ------------------------------------------------------------
+
+
+@attrs.frozen
+class Field:
+    name: str
+    type: Type
+    optional: bool
+    column: str | None
+    span: Span = _span
+
+    @property
+    def source_column(self) -> str:
+        return self.column or self.name
+
+
+@attrs.frozen
+class Criterion:
+    """A segment criterion, or a framework criterion (then it has a name)."""
+
+    name: str
+    expr: Expr
+    text: str
+    label: str | None
+    span: Span = _span
+
+
+@attrs.frozen
+class Segment:
+    name: str
+    label: str | None
+    mode: str  # "all" | "any" | "at least"
+    need: int
+    criteria: tuple[Criterion, ...]
+    span: Span = _span
+
+
+@attrs.frozen
+class ScoreRule:
+    """``+points if condition`` (``condition`` set) or ``+points per event`` (``count``)."""
+
+    index: int
+    points: int
+    condition: Expr | None
+    count: Expr | None
+    cap: int | None
+    text: str
+    label: str | None
+    span: Span = _span
+
+
+@attrs.frozen
+class Score:
+    name: str
+    label: str | None
+    rules: tuple[ScoreRule, ...]
+    span: Span = _span
+
+
+@attrs.frozen
+class Framework:
+    name: str
+    label: str | None
+    criteria: tuple[Criterion, ...]
+    mode: str  # "all" | "any" | "at least" | "expr"
+    need: int
+    rule: Expr | None
+    rule_text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class QualifyRule:
+    index: int
+    outcome: str
+    condition: Expr | None  # None for `otherwise`
+    reason: str | None
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class TestEvent:
+    event: str
+    at: dt.datetime
+
+
+@attrs.frozen
+class Expectation:
+    """A test's ``expect``: an outcome name, or a condition that must be true."""
+
+    outcome: str | None
+    condition: Expr | None
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class TestCase:
+    name: str
+    lead: Mapping[str, object]
+    events: tuple[TestEvent, ...]
+    now: dt.datetime
+    expects: tuple[Expectation, ...]
+    span: Span = _span
+
+
+@attrs.frozen
+class Derived:
+    """One computed value in evaluation order: ("segment" | "score" | "framework", name)."""
+
+    kind: str
+    name: str
+
+
+@attrs.frozen
+class PolicyModel:
+    name: str
+    version: str
+    content_hash: str
+    fields: tuple[Field, ...]
+    events: tuple[str, ...]
+    lists: Mapping[str, Const]
+    segments: Mapping[str, Segment]
+    scores: Mapping[str, Score]
+    frameworks: Mapping[str, Framework]
+    rules: tuple[QualifyRule, ...]  # the last one is `otherwise`
+    order: tuple[Derived, ...]
+    tests: tuple[TestCase, ...]
+    path: str
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for rule in self.rules:
+            seen.setdefault(rule.outcome, None)
+        return tuple(seen)
+
+    def field(self, name: str) -> Field | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None

@@ -1,0 +1,146 @@
+"""The public face of a loaded policy: evaluate leads, explain decisions, run its tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from qualdsl import model as m
+from qualdsl.check import check
+from qualdsl.compile import Compiled, compile_policy
+from qualdsl.decision import Decision
+from qualdsl.errors import Diagnostic, PolicyError, RecordError, sort_and_cap
+from qualdsl.explain import Explanation, explain_trace
+from qualdsl.interpret import Trace, interpret
+from qualdsl.loader import Loaded, load_file, load_text
+from qualdsl.records import convert_events, convert_lead, to_datetime
+from qualdsl.source import Source
+
+UTC = dt.timezone.utc
+
+
+def normalize_now(now: dt.datetime | str | None) -> dt.datetime:
+    """``now`` as an aware datetime; None means the current time in UTC (read here, never inside evaluation)."""
+    if now is None:
+        return dt.datetime.now(UTC)
+    if isinstance(now, dt.datetime) and now.tzinfo is not None:
+        return now
+    return to_datetime("now", now)
+
+
+@attrs.frozen
+class EvalResult:
+    """One input record's result in a batch: a decision, or the error that stopped it."""
+
+    index: int
+    record: Mapping[str, Any]
+    decision: Decision | None
+    error: RecordError | None
+
+
+class Policy:
+    """A checked, compiled policy. Make one with ``qualdsl.load`` or ``qualdsl.compile_text``."""
+
+    def __init__(self, model: m.PolicyModel, sources: Mapping[str, Source], warnings: Sequence[Diagnostic]) -> None:
+        self.model = model
+        self.sources = dict(sources)
+        self.warnings = tuple(warnings)
+        self._compiled: Compiled = compile_policy(model)
+        self._decide = self._compiled.decide
+        self._declared_events = frozenset(model.events)
+
+    # ---- facts -------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def content_hash(self) -> str:
+        return self.model.content_hash
+
+    @property
+    def generated_source(self) -> str:
+        """The Python source of the compiled evaluator, for reading."""
+        return self._compiled.source
+
+    def info(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "hash": self.content_hash}
+
+    # ---- evaluation ------------------------------------------------------------------
+    def evaluate(
+        self,
+        lead: Mapping[str, Any],
+        events: Iterable[Any] = (),
+        now: dt.datetime | str | None = None,
+    ) -> Decision:
+        """Decide one lead. Raises ``RecordError`` naming the field when a value cannot be read."""
+        when = now if now.__class__ is dt.datetime and now.tzinfo is not None else normalize_now(now)  # type: ignore[union-attr]
+        if events.__class__ is not list and events.__class__ is not tuple:
+            events = list(events)
+        if not isinstance(lead, Mapping):
+            raise RecordError("lead", "a lead must be a mapping of field names to values", lead)
+        index, scores = self._decide(lead, events, when)
+        return Decision(self, index, scores, lead, events, when)  # type: ignore[arg-type]
+
+    def evaluate_many(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        now: dt.datetime | str | None = None,
+        events_key: str = "events",
+    ) -> Iterator[EvalResult]:
+        """Decide each record (its events under ``events_key``); a bad record yields an error result."""
+        when = normalize_now(now)
+        for index, record in enumerate(records):
+            try:
+                events = record.get(events_key, ()) if isinstance(record, Mapping) else ()
+                if events is None:
+                    events = ()
+                if not isinstance(events, (list, tuple)):
+                    raise RecordError(events_key, "events must be a list", events)
+                yield EvalResult(index, record, self.evaluate(record, events, when), None)
+            except RecordError as exc:
+                yield EvalResult(index, record, None, exc)
+
+    def reference(
+        self, lead: Mapping[str, Any], events: Iterable[Any] = (), now: dt.datetime | str | None = None
+    ) -> Trace:
+        """The reference interpreter's full trace for one lead (the oracle for the compiled evaluator)."""
+        when = normalize_now(now)
+        values = convert_lead(self.model.fields, lead)
+        converted = convert_events(list(events), self._declared_events)
+        return interpret(self.model, values, converted, when)
+
+    def explain(
+        self, lead: Mapping[str, Any], events: Iterable[Any] = (), now: dt.datetime | str | None = None
+    ) -> Explanation:
+        when = normalize_now(now)
+        values = convert_lead(self.model.fields, lead)
+        converted = convert_events(list(events), self._declared_events)
+        trace = interpret(self.model, values, converted, when)
+        return explain_trace(self.model, trace, values, converted, when)
+
+
+def _build(loaded: Loaded) -> Policy:
+    if any(d.is_error for d in loaded.diagnostics):
+        raise PolicyError(sort_and_cap(loaded.diagnostics), loaded.sources)
+    model, diagnostics = check(loaded.modules, loaded.sources)
+    if model is None:
+        raise PolicyError(sort_and_cap(diagnostics), loaded.sources)
+    return Policy(model, loaded.sources, sort_and_cap(diagnostics))
+
+
+def load(path: str) -> Policy:
+    """Read, check and compile the policy at ``path`` (and the files it uses)."""
+    return _build(load_file(str(path)))
+
+
+def compile_text(text: str, path: str = "<policy>") -> Policy:
+    """Check and compile policy text; `use` paths are relative to the current directory."""
+    return _build(load_text(text, path))

@@ -1,0 +1,276 @@
+"""Input records to typed values: the one place where outside data is read and judged.
+
+Both back ends call these converters, so a value means the same to each. A value
+that cannot be read raises ``RecordError`` naming the field; empty means missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from qualdsl.check.literals import UNIT_SECONDS, parse_datetime
+from qualdsl.errors import RecordError
+from qualdsl.model import Field
+from qualdsl.types import Type
+
+TRUE_TEXTS = frozenset({"yes", "y", "true", "t", "1"})
+FALSE_TEXTS = frozenset({"no", "n", "false", "f", "0"})
+MAX_INT_DIGITS = 30
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+CURRENCY_SIGNS = "$€£¥"
+
+
+def is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (float, Decimal)):
+        return value != value  # NaN: unknown, as pandas writes a missing cell
+    return False
+
+
+def _fail(field: str, expected: str, value: object) -> RecordError:
+    shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return RecordError(field, f"expected {expected}, got {shown}", value)
+
+
+def _to_int(field: str, value: object) -> int:
+    if isinstance(value, bool):
+        raise _fail(field, "a whole number", value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        if not math.isfinite(value) or value != int(value):
+            raise _fail(field, "a whole number", value)
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if _GROUPED.match(text):
+            text = text.replace(",", "")
+        if len(text) > MAX_INT_DIGITS:
+            raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value)
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                raise _fail(field, "a whole number", value) from None
+            if number.is_finite() and number == number.to_integral_value():
+                return int(number)
+            raise _fail(field, "a whole number", value) from None
+    raise _fail(field, "a whole number", value)
+
+
+def _to_decimal(field: str, value: object, expected: str = "a number") -> Decimal:
+    if isinstance(value, bool):
+        raise _fail(field, expected, value)
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        return Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().lstrip(CURRENCY_SIGNS).strip().replace("_", "")
+        if _GROUPED.match(text):
+            text = text.replace(",", "")
+        if len(text) > MAX_INT_DIGITS + 10:
+            raise _fail(field, expected, value)
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise _fail(field, expected, value) from None
+    else:
+        raise _fail(field, expected, value)
+    if not result.is_finite():
+        raise _fail(field, f"{expected} (not infinite or NaN)", value)
+    return result
+
+
+def _to_money(field: str, value: object) -> Decimal:
+    return _to_decimal(field, value, "an amount of money")
+
+
+def _to_text(field: str, value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    raise _fail(field, "a text", value)
+
+
+def _to_bool(field: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_TEXTS:
+            return True
+        if text in FALSE_TEXTS:
+            return False
+    raise _fail(field, "yes or no", value)
+
+
+def _to_date(field: str, value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise _fail(field, "a date without a time", value)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise _fail(field, 'a date such as "2026-12-25"', value)
+
+
+def to_datetime(field: str, value: object) -> dt.datetime:
+    """A timezone-aware datetime; a time without a zone is taken as UTC."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            pass
+    raise _fail(field, 'a date and time such as "2026-12-25T09:00:00Z"', value)
+
+
+def _to_duration(field: str, value: object) -> dt.timedelta:
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        iso = _ISO_DURATION.match(text.upper())
+        if iso and any(iso.groupdict().values()):
+            parts = {k: int(v) for k, v in iso.groupdict().items() if v}
+            return dt.timedelta(
+                weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
+                minutes=parts.get("m", 0), seconds=parts.get("s", 0),
+            )
+        plain = _DURATION.match(text.lower())
+        if plain and plain.group(2) in UNIT_SECONDS:
+            amount = Decimal(plain.group(1))
+            return dt.timedelta(seconds=float(amount * UNIT_SECONDS[plain.group(2)]))
+    raise _fail(field, 'a duration such as "60 days" or "P60D"', value)
+
+
+def _enum_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def _enum(members: tuple[str, ...]) -> Callable[[str, object], str]:
+    lookup = {_enum_key(m): m for m in members}
+
+    def convert(field: str, value: object) -> str:
+        if isinstance(value, str):
+            found = lookup.get(_enum_key(value))
+            if found is not None:
+                return found
+        raise _fail(field, "one of " + ", ".join(members), value)
+
+    return convert
+
+
+def _list(item: Type) -> Callable[[str, object], tuple[object, ...]]:
+    convert_item = converter(item)
+
+    def convert(field: str, value: object) -> tuple[object, ...]:
+        if isinstance(value, str):
+            parts: Iterable[object] = [p for p in (s.strip() for s in value.split(";")) if p]
+        elif isinstance(value, (list, tuple)):
+            parts = value
+        else:
+            raise _fail(field, "a list (or texts separated by `;`)", value)
+        return tuple(convert_item(field, p) for p in parts)
+
+    return convert
+
+
+SIMPLE_CONVERTERS: dict[str, Callable[[str, Any], object]] = {
+    "int": _to_int,
+    "number": _to_decimal,
+    "money": _to_money,
+    "text": _to_text,
+    "bool": _to_bool,
+    "date": _to_date,
+    "datetime": to_datetime,
+    "duration": _to_duration,
+}
+
+
+def converter(typ: Type) -> Callable[[str, Any], object]:
+    """The function that turns an outside value into a value of ``typ``."""
+    if typ.kind == "enum":
+        return _enum(typ.members)
+    if typ.kind == "list":
+        assert typ.item is not None
+        return _list(typ.item)
+    return SIMPLE_CONVERTERS[typ.kind]
+
+
+def raw_value(field: Field, record: Mapping[str, object]) -> object:
+    """The field's value by its name, else by its source column."""
+    value = record.get(field.name)
+    if value is None and field.column is not None:
+        value = record.get(field.column)
+    return value
+
+
+def convert_value(field: Field, value: object, convert: Callable[[str, Any], object]) -> object:
+    """Missing → None (or an empty list; or an error for a required field)."""
+    if is_missing(value):
+        if field.type.kind == "list":
+            return ()
+        if field.optional:
+            return None
+        raise RecordError(field.name, "is required but missing", value)
+    if isinstance(value, (dict, set)):
+        raise _fail(field.name, field.type.describe(), value)
+    return convert(field.name, value)
+
+
+def convert_lead(fields: Iterable[Field], record: Mapping[str, object]) -> dict[str, object]:
+    if not isinstance(record, Mapping):
+        raise RecordError("lead", "a lead must be a mapping of field names to values", record)
+    return {f.name: convert_value(f, raw_value(f, record), converter(f.type)) for f in fields}
+
+
+def event_parts(event: object) -> tuple[object, object]:
+    """(type, time) from a tuple, a mapping, or an object with ``event``/``at``."""
+    if isinstance(event, tuple) and len(event) == 2:
+        return event[0], event[1]
+    if isinstance(event, Mapping):
+        kind = event.get("type", event.get("event", event.get("name")))
+        at = event.get("at", event.get("time", event.get("timestamp")))
+        return kind, at
+    kind = getattr(event, "event", None)
+    at = getattr(event, "at", None)
+    if kind is not None and at is not None:
+        return kind, at
+    raise RecordError("events", "an event is a (type, time) pair or {\"type\": ..., \"at\": ...}", event)
+
+
+def convert_events(
+    events: Iterable[object], declared: frozenset[str] | set[str]
+) -> list[tuple[str, dt.datetime]]:
+    out = []
+    for i, event in enumerate(events):
+        kind, at = event_parts(event)
+        if not isinstance(kind, str) or kind not in declared:
+            raise RecordError(f"events[{i}].type", "is not a declared event", kind)
+        out.append((kind, to_datetime(f"events[{i}].at", at)))
+    return out
