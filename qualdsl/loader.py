@@ -37,8 +37,8 @@ def decode(path: str, data: bytes) -> Source | Diagnostic:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        return error("E152", "this file is not valid UTF-8 text", Span(path, line, column, line, column + 1, exc.start, exc.start + 1),
-                     "save the policy as UTF-8")
+        span = Span(path, line, column, line, column + 1, exc.start, exc.start + 1)
+        return error("E152", "this file is not valid UTF-8 text", span, "save the policy as UTF-8")
     text = text.replace("\r\n", "\n")
     if "\x00" in text:
         offset = text.index("\x00")

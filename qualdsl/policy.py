@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from qualdsl import model as m
+from qualdsl import nodes as n
 from qualdsl.check import check
 from qualdsl.compile import Compiled, compile_policy
 from qualdsl.decision import Decision
@@ -19,7 +20,7 @@ from qualdsl.loader import Loaded, load_file, load_text
 from qualdsl.records import convert_events, convert_lead, to_datetime
 from qualdsl.source import Source
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def normalize_now(now: dt.datetime | str | None) -> dt.datetime:
@@ -98,15 +99,21 @@ class Policy:
         """Decide each record (its events under ``events_key``); a bad record yields an error result."""
         when = normalize_now(now)
         for index, record in enumerate(records):
-            try:
-                events = record.get(events_key, ()) if isinstance(record, Mapping) else ()
-                if events is None:
-                    events = ()
-                if not isinstance(events, (list, tuple)):
-                    raise RecordError(events_key, "events must be a list", events)
-                yield EvalResult(index, record, self.evaluate(record, events, when), None)
-            except RecordError as exc:
-                yield EvalResult(index, record, None, exc)
+            yield self.evaluate_record(index, record, when, events_key)
+
+    def evaluate_record(
+        self, index: int, record: Mapping[str, Any], now: dt.datetime, events_key: str = "events"
+    ) -> EvalResult:
+        """Decide one input record; its events are under ``events_key``. Never raises ``RecordError``."""
+        try:
+            events = record.get(events_key, ()) if isinstance(record, Mapping) else ()
+            if events is None:
+                events = ()
+            if not isinstance(events, (list, tuple)):
+                raise RecordError(events_key, "events must be a list", events)
+            return EvalResult(index, record, self.evaluate(record, events, now), None)
+        except RecordError as exc:
+            return EvalResult(index, record, None, exc)
 
     def reference(
         self, lead: Mapping[str, Any], events: Iterable[Any] = (), now: dt.datetime | str | None = None
@@ -144,3 +151,29 @@ def load(path: str) -> Policy:
 def compile_text(text: str, path: str = "<policy>") -> Policy:
     """Check and compile policy text; `use` paths are relative to the current directory."""
     return _build(load_text(text, path))
+
+
+@attrs.frozen
+class CheckReport:
+    """What ``check`` found in one file. A library file (no `policy` line and no `qualify`
+    block, such as a framework) is only parsed: its names are checked where it is used."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    sources: Mapping[str, Source]
+    library: bool
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def check_file(path: str) -> CheckReport:
+    loaded = load_file(str(path))
+    if any(d.is_error for d in loaded.diagnostics) or not loaded.modules:
+        return CheckReport(path, sort_and_cap(loaded.diagnostics), loaded.sources, False)
+    main = loaded.modules[0]
+    if not any(isinstance(d, (n.PolicyDecl, n.QualifyDecl)) for d in main.decls):
+        return CheckReport(path, (), loaded.sources, True)
+    _, diagnostics = check(loaded.modules, loaded.sources)
+    return CheckReport(path, sort_and_cap(diagnostics), loaded.sources, False)

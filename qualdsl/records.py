@@ -140,7 +140,7 @@ def _to_date(field: str, value: object) -> dt.date:
 def to_datetime(field: str, value: object) -> dt.datetime:
     """A timezone-aware datetime; a time without a zone is taken as UTC."""
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if isinstance(value, str):
         try:
             return parse_datetime(value)

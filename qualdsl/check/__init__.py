@@ -81,8 +81,8 @@ def _header(scope: Scope, main_path: str) -> tuple[str, str]:
     for extra in scope.policy[1:]:
         scope.report(error("E131", "a policy has one `policy` line; a used file cannot have its own",
                            extra.span, "remove this line, or `use` a file without one"))
-    for extra in scope.versions[1:]:
-        scope.report(error("E131", "a policy has one `version` line", extra.span))
+    for again in scope.versions[1:]:
+        scope.report(error("E131", "a policy has one `version` line", again.span))
     if not scope.qualify:
         scope.report(error(
             "E120", "this policy has no `qualify` block", Span.point(main_path, 1, 1),

@@ -20,7 +20,7 @@ TYPE_ALIASES = {
     "timestamp": "datetime", "time": "datetime",
 }
 
-DEFAULT_TEST_NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+DEFAULT_TEST_NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
 class Declarations:
@@ -313,6 +313,14 @@ class Declarations:
                 ok = False
             else:
                 lead[value.name.name] = typed.value
+        given = {value.name.name for value in decl.lead}
+        absent = [f.name for f in self.fields.values() if not f.optional and f.type.kind != "list" and f.name not in given]
+        if absent:
+            self.scope.report(error(
+                "E140", "this test gives no value for the required field(s) " + ", ".join(f"`{a}`" for a in absent),
+                decl.name.span, "add them to `given lead { ... }`, or mark the fields optional with `?`",
+            ))
+            ok = False
         events = []
         for spec in decl.events:
             built = self._test_events(spec, now)

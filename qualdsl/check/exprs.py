@@ -13,8 +13,19 @@ from qualdsl.check.scope import KIND_WORDS, RESERVED_EVENT, Scope, suggest
 from qualdsl.errors import error, warning
 from qualdsl.source import Span
 from qualdsl.types import (
-    BOOL, DATE, DATETIME, DURATION, INT, MONEY, NUMBER, ORDERED_KINDS, TEXT, Type,
-    comparable, list_of, numeric_result,
+    BOOL,
+    DATE,
+    DATETIME,
+    DURATION,
+    INT,
+    MONEY,
+    NUMBER,
+    ORDERED_KINDS,
+    TEXT,
+    Type,
+    comparable,
+    list_of,
+    numeric_result,
 )
 
 
@@ -187,7 +198,7 @@ class ExprChecker:
             return self._enum_member(name, expr.span, expect)
         return self._unknown_name(expr)
 
-    def _unknown_name(self, expr: n.Name) -> None:
+    def _unknown_name(self, expr: n.Name) -> m.Expr | None:
         name = expr.name
         if name in self.scope.outcomes:
             self.scope.report(error(
@@ -252,7 +263,7 @@ class ExprChecker:
         return m.FrameworkPass(name, BOOL, nullable, expr.span)
 
     # ---- events -------------------------------------------------------------------
-    def _event_name(self, name: n.Name, allow_any: bool) -> str | None | bool:
+    def _event_name(self, name: n.Name, allow_any: bool) -> str | bool | None:
         """The event's name, None for `event` (any), or False after reporting an error."""
         if name.name == RESERVED_EVENT and allow_any:
             return None
@@ -272,7 +283,7 @@ class ExprChecker:
             ))
         return False
 
-    def _window(self, duration: n.Duration | None) -> m.Const | None | bool:
+    def _window(self, duration: n.Duration | None) -> m.Expr | bool | None:
         if duration is None:
             return None
         typed = self._duration(duration, None)

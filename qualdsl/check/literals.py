@@ -50,5 +50,5 @@ def parse_datetime(text: str) -> dt.datetime:
         value = value[:-1] + "+00:00"
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed

@@ -134,7 +134,9 @@ def _collect_decl(decl: n.Decl, scope: Scope) -> None:
         _declare(scope, "framework", decl.name, decl, scope.frameworks)  # type: ignore[arg-type]
     elif isinstance(decl, n.QualifyDecl):
         scope.qualify.append(decl)
-        for item in (*decl.rules, *decl.otherwise):
-            scope.outcomes.setdefault(item.outcome.name, item.outcome)
+        for rule in decl.rules:
+            scope.outcomes.setdefault(rule.outcome.name, rule.outcome)
+        for other in decl.otherwise:
+            scope.outcomes.setdefault(other.outcome.name, other.outcome)
     elif isinstance(decl, n.TestDecl):
         scope.tests.append(decl)

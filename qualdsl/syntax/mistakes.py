@@ -134,11 +134,13 @@ WORDS: dict[str, str] = {
     "DOT": "`.`",
 }
 
-KEYWORDS = (
-    "policy version use lead events list segment score framework qualify test given "
-    "expect otherwise when if per at most least of all any passes in last not and or is "
-    "missing empty between starts ends with contains count no yes now one from times ago"
-).split()
+KEYWORDS = [
+    "policy", "version", "use", "lead", "events", "list", "segment", "score", "framework",
+    "qualify", "test", "given", "expect", "otherwise", "when", "if", "per", "at", "most", "least",
+    "of", "all", "any", "passes", "in", "last", "not", "and", "or", "is", "missing", "empty",
+    "between", "starts", "ends", "with", "contains", "count", "no", "yes", "now", "one", "from",
+    "times", "ago",
+]
 
 
 def describe_token_type(kind: str) -> str:
@@ -175,7 +177,7 @@ def describe_expected(kinds: Collection[str]) -> str:
     ordered = sorted(kinds, key=lambda k: (k not in WORDS, describe_token_type(k)))
     words.extend(describe_token_type(k) for k in ordered)
     if len(words) > 6:
-        words = words[:6] + ["…"]
+        words = [*words[:6], "…"]
     if not words:
         return "something else"
     if len(words) == 1:

@@ -28,9 +28,8 @@ class NewlineFilter:
         for token in stream:
             kind = token.type
             if kind == NEWLINE:
-                if depth == 0 and previous is not None and pending is None:
-                    if previous.type not in CONTINUES_AFTER:
-                        pending = token
+                if depth == 0 and previous is not None and pending is None and previous.type not in CONTINUES_AFTER:
+                    pending = token
                 continue
             if pending is not None:
                 if kind not in CONTINUES_BEFORE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.exceptions import LarkError
@@ -38,7 +39,7 @@ def _parser() -> Lark:
     )
 
 
-def _parse_tree_text(text: str) -> object:
+def _parse_tree_text(text: str) -> Any:
     return _parser().parse(text)
 
 
@@ -81,12 +82,12 @@ def _end_position(text: str) -> tuple[int, int]:
 def _diagnose(exc: UnexpectedInput, source: Source) -> Diagnostic:
     span = _span_at(source, exc)
     if isinstance(exc, UnexpectedCharacters):
-        message, hint = explain_character(source.text, exc.pos_in_stream)
+        message, hint = explain_character(source.text, exc.pos_in_stream or 0)
         return error("P001", message, span, hint)
     label = None
     try:
         label = exc.match_examples(_parse_tree_text, _mistake_examples(), use_accepts=True)
-    except Exception:  # noqa: BLE001 - matching is best effort, the generic message still helps
+    except Exception:
         label = None
     if label is not None:
         mistake = MISTAKES[label]

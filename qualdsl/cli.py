@@ -1,0 +1,251 @@
+"""The command line: thin wrappers over the Python API.
+
+Exit codes: 0 success; 1 a policy has errors (or a policy test failed);
+2 usage error or an input file that cannot be read; 3 some input records could
+not be read (each got an error record, the rest were decided).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+import qualdsl
+from qualdsl.batch import (
+    FORMATS,
+    InputError,
+    Writer,
+    detect_format,
+    evaluate_stream,
+    open_input,
+    read_records,
+    result_dict,
+)
+from qualdsl.errors import PolicyError, RecordError, render
+from qualdsl.policy import Policy, check_file, normalize_now
+from qualdsl.testing import run_tests
+
+EXIT_OK = 0
+EXIT_POLICY = 1
+EXIT_USAGE = 2
+EXIT_RECORDS = 3
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  success
+  1  a policy has errors, or a policy test failed
+  2  wrong usage, or an input file cannot be read
+  3  some input records could not be read (each has an error record)"""
+
+
+def _load_or_exit(path: str) -> Policy:
+    try:
+        return qualdsl.load(path)
+    except PolicyError as exc:
+        click.echo(exc.render(), err=True)
+        click.echo(f"\n{path}: {len(exc.errors)} error(s); nothing was evaluated", err=True)
+        sys.exit(EXIT_POLICY)
+
+
+def _now_option(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return normalize_now(value)
+    except RecordError as exc:
+        raise click.BadParameter(f'"{value}" is not a date and time; write e.g. 2026-12-01T09:00:00Z') from exc
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(qualdsl.__version__, prog_name="qualdsl")
+def main() -> None:
+    """qualdsl: write down what a qualified lead is, check it, and decide leads with it."""
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the diagnostics.")
+def check(files: tuple[str, ...], fmt: str) -> None:
+    """Parse and type-check policy FILES; print every error with its place and a hint."""
+    reports = [check_file(f) for f in files]
+    if fmt == "json":
+        payload = [
+            {"path": r.path, "ok": r.ok, "library": r.library, "diagnostics": [d.to_dict() for d in r.diagnostics]}
+            for r in reports
+        ]
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        for report in reports:
+            for diagnostic in report.diagnostics:
+                click.echo(render(diagnostic, report.sources) + "\n", err=not report.ok)
+            errors = sum(1 for d in report.diagnostics if d.is_error)
+            warnings = len(report.diagnostics) - errors
+            if report.ok:
+                kind = " (library: its names are checked where it is used)" if report.library else ""
+                extra = f", {warnings} warning(s)" if warnings else ""
+                click.echo(f"{report.path}: ok{extra}{kind}")
+            else:
+                click.echo(f"{report.path}: {errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_POLICY)
+
+
+def _count_lines(path: str) -> int | None:
+    if path == "-" or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+@main.command(name="eval", epilog=EXIT_CODES_HELP)
+@click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--input-format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+              help="Format of INPUT; auto decides by the file name (.csv, .jsonl, .json; `-` is JSONL).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True, dir_okay=False), default="-", show_default=True,
+              help="Where to write the decisions.")
+@click.option("--output-format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--now", "now_text", metavar="DATETIME", help="The evaluation time (ISO 8601); default: now, in UTC.")
+@click.option("--id-column", help="Copy this input column into each output record as `id`.")
+@click.option("--explain", is_flag=True, help="Add the full explanation to each JSONL record.")
+@click.option("--events-key", default="events", show_default=True,
+              help="The JSON key that holds a lead's events ({type, at} objects).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal and INPUT is a file).")
+def eval_(policy_path: str, input_path: str, input_format: str, output: str, output_format: str,
+          now_text: str | None, id_column: str | None, explain: bool, events_key: str,
+          progress: bool | None) -> None:
+    """Decide every lead in INPUT (CSV, JSONL or a JSON array; `-` reads stdin).
+
+    Input columns are matched to lead fields by field name, or by the column named
+    with `from "..."` in the policy. Every input record yields exactly one output
+    record, in order: a decision, or an error naming the field and the value.
+    """
+    policy = _load_or_exit(policy_path)
+    now = _now_option(now_text)
+    try:
+        fmt = detect_format(input_path, input_format)
+        stream = open_input(input_path)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    show_progress = progress if progress is not None else (sys.stderr.isatty() and input_path != "-")
+    failures = 0
+    out_stream: IO[str] = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        writer = Writer(out_stream, output_format, tuple(policy.model.scores), id_column is not None)
+        results = evaluate_stream(policy, read_records(stream, fmt), now, events_key)
+        total = _count_lines(input_path) if show_progress else None
+        with click.progressbar(length=total or 0, label="deciding leads", file=sys.stderr,
+                               hidden=not show_progress) as bar:
+            for result in _guarded(results):
+                writer.write(result_dict(result, id_column, explain))
+                failures += result.error is not None
+                bar.update(1)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        stream.close()
+        if out_stream is not sys.stdout:
+            out_stream.close()
+    if failures:
+        click.echo(f"{failures} record(s) could not be read; see their `error` entries", err=True)
+        sys.exit(EXIT_RECORDS)
+
+
+def _guarded(results: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from results
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the input is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
+@click.argument("lead_path", metavar="LEAD.json", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--now", "now_text", metavar="DATETIME", help="The evaluation time (ISO 8601); default: now, in UTC.")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision and its explanation as JSON.")
+@click.option("--events-key", default="events", show_default=True, help="The key that holds the lead's events.")
+def explain(policy_path: str, lead_path: str, now_text: str | None, as_json: bool, events_key: str) -> None:
+    """Decide one lead (a JSON object, its events under "events") and say why, in plain words."""
+    policy = _load_or_exit(policy_path)
+    now = normalize_now(_now_option(now_text))
+    try:
+        text = sys.stdin.read() if lead_path == "-" else Path(lead_path).read_text(encoding="utf-8-sig")
+        lead = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"error: cannot read the lead from `{lead_path}`: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if not isinstance(lead, dict):
+        click.echo(f"error: `{lead_path}` must hold one JSON object (a lead)", err=True)
+        sys.exit(EXIT_USAGE)
+    events = lead.get(events_key) or []
+    try:
+        decision = policy.evaluate(lead, events, now)
+        explanation = decision.explain()
+    except RecordError as exc:
+        click.echo(f"error: the lead cannot be read: {exc}", err=True)
+        sys.exit(EXIT_RECORDS)
+    if as_json:
+        payload = decision.to_dict()
+        payload["explanation"] = explanation.to_dict()
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{policy.name} {policy.version} ({policy.content_hash}), now {now.isoformat()}\n")
+        click.echo(explanation.render())
+
+
+def _policy_files(paths: tuple[str, ...]) -> list[str]:
+    found: list[str] = []
+    for path in paths or (".",):
+        if os.path.isdir(path):
+            found.extend(sorted(str(p) for p in Path(path).rglob("*.qual")))
+        else:
+            found.append(path)
+    return found
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
+def test(paths: tuple[str, ...], verbose: bool) -> None:
+    """Run the `test` blocks of the policies in PATHS (files or folders; default: here)."""
+    passed = failed = broken = 0
+    for path in _policy_files(paths):
+        report = check_file(path)
+        if report.library:
+            continue
+        if not report.ok:
+            for diagnostic in report.diagnostics:
+                click.echo(render(diagnostic, report.sources) + "\n", err=True)
+            broken += 1
+            continue
+        policy = qualdsl.load(path)
+        for result in run_tests(policy):
+            if result.passed:
+                passed += 1
+                if verbose:
+                    click.echo(f"PASS {path}:{result.line} {result.name}")
+                continue
+            failed += 1
+            click.echo(f"FAIL {path}:{result.line} {result.name}")
+            for failure in result.failures:
+                click.echo(f"  {failure}")
+            if result.explanation:
+                click.echo("  " + result.explanation.replace("\n", "\n  "))
+    summary = f"{passed} passed, {failed} failed"
+    if broken:
+        summary += f", {broken} policy file(s) with errors"
+    click.echo(summary)
+    sys.exit(EXIT_OK if not failed and not broken else EXIT_POLICY)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
