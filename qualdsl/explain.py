@@ -64,16 +64,19 @@ class Check:
     line: int
     value: object
     name: str = ""
+    path: str = ""
     points: int | None = None
     missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "line": self.line, "value": jsonable(self.value)}
+        if self.path:
+            out["path"] = self.path
         if self.name:
             out["name"] = self.name
         if self.points is not None:
             out["points"] = self.points
-        if self.missing:
+        if self.missing and self.value is None:
             out["missing"] = list(self.missing)
         return out
 
@@ -129,9 +132,17 @@ class Explanation:
     frameworks: tuple[Group, ...]
     unknown_fields: tuple[str, ...]
     near_misses: tuple[NearMiss, ...]
+    path: str = ""
+
+    def where(self, check: Check) -> str:
+        """`line N` in the policy's own file, `FILE:N` for a line of a used file."""
+        if check.path and check.path != self.path:
+            return f"{check.path}:{check.line}"
+        return f"line {check.line}"
 
     def to_dict(self) -> dict[str, object]:
         return {
+            "policy_path": self.path,
             "outcome": self.outcome,
             "reason": self.reason,
             "chosen_rule": self.chosen.to_dict(),
@@ -147,9 +158,9 @@ class Explanation:
         """Plain words, for a person."""
         out = [f"Outcome: {self.outcome}"]
         if self.chosen.text == "otherwise":
-            out.append(f"  because no earlier rule held (otherwise, line {self.chosen.line})")
+            out.append(f"  because no earlier rule held (otherwise, {self.where(self.chosen)})")
         else:
-            out.append(f"  because {self.chosen.text}  (line {self.chosen.line})")
+            out.append(f"  because {self.chosen.text}  ({self.where(self.chosen)})")
         if self.reason:
             out.append(f"  reason: {self.reason}")
         earlier = [r for r in self.rules if r.line < self.chosen.line or r is self.chosen]
@@ -158,7 +169,7 @@ class Explanation:
             out.append("Rules tried, in order:")
             for rule in self.rules:
                 mark = "<- chosen" if rule == self.chosen else ""
-                out.append(f"  {rule.name:<14} {state(rule.value):<8} {rule.text}  (line {rule.line}) {mark}".rstrip())
+                out.append(f"  {rule.name:<14} {state(rule.value):<8} {rule.text}  ({self.where(rule)}) {mark}".rstrip())
                 if rule == self.chosen:
                     break
         for title, groups in (("Scores", self.scores), ("Segments", self.segments), ("Frameworks", self.frameworks)):
@@ -172,8 +183,8 @@ class Explanation:
                 for check in group.checks:
                     head = f"{check.points:+d}" if check.points is not None else state(check.value)
                     name = f"{check.name}: " if check.name else ""
-                    missing = f"  [missing: {', '.join(check.missing)}]" if check.missing else ""
-                    out.append(f"    {head:>8}  {name}{check.text}  (line {check.line}){missing}")
+                    missing = f"  [missing: {', '.join(check.missing)}]" if check.missing and check.value is None else ""
+                    out.append(f"    {head:>8}  {name}{check.text}  ({self.where(check)}){missing}")
         if self.unknown_fields:
             out.append("")
             out.append("Unknown fields: " + ", ".join(self.unknown_fields))
@@ -201,14 +212,14 @@ def explain_trace(
     now: dt.datetime,
 ) -> Explanation:
     rules = tuple(
-        Check(r.text, r.span.line, trace.rule_values[i], r.outcome,
+        Check(r.text, r.span.line, trace.rule_values[i], r.outcome, r.span.path,
               missing=_missing(r.condition, lead) if r.condition is not None else ())
         for i, r in enumerate(policy.rules)
     )
     chosen_rule = policy.rules[trace.chosen]
     scores = tuple(
         Group("score", s.name, s.label, trace.scores[s.name], "", tuple(
-            Check(r.text, r.span.line, trace.score_hits[s.name][i], points=trace.score_points[s.name][i],
+            Check(r.text, r.span.line, trace.score_hits[s.name][i], path=r.span.path, points=trace.score_points[s.name][i],
                   missing=_missing(r.condition, lead) if r.condition is not None else ())
             for i, r in enumerate(s.rules)
         ))
@@ -216,14 +227,14 @@ def explain_trace(
     )
     segments = tuple(
         Group("segment", s.name, s.label, trace.segments[s.name], _mode_text(s.mode, s.need), tuple(
-            Check(c.text, c.span.line, trace.segment_criteria[s.name][i], missing=_missing(c.expr, lead))
+            Check(c.text, c.span.line, trace.segment_criteria[s.name][i], path=c.span.path, missing=_missing(c.expr, lead))
             for i, c in enumerate(s.criteria)
         ))
         for s in policy.segments.values()
     )
     frameworks = tuple(
         Group("framework", f.name, f.label, trace.frameworks[f.name], f.rule_text, tuple(
-            Check(c.text, c.span.line, trace.framework_criteria[f.name][c.name], c.name,
+            Check(c.text, c.span.line, trace.framework_criteria[f.name][c.name], c.name, c.span.path,
                   missing=_missing(c.expr, lead))
             for c in f.criteria
         ))
@@ -233,7 +244,7 @@ def explain_trace(
     unknown = tuple(name for name in consulted if lead.get(name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
-        frameworks, unknown, near_misses(policy, trace, lead, events, now),
+        frameworks, unknown, near_misses(policy, trace, lead, events, now), policy.path,
     )
 
 

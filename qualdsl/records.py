@@ -239,7 +239,7 @@ def convert_value(field: Field, value: object, convert: Callable[[str, Any], obj
             return None
         raise RecordError(field.name, "is required but missing", value)
     if isinstance(value, (dict, set)):
-        raise _fail(field.name, field.type.describe(), value)
+        raise _fail(field.name, f"a single {field.type.describe()} value", value)
     return convert(field.name, value)
 
 
