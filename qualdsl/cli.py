@@ -7,6 +7,7 @@ not be read (each got an error record, the rest were decided).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import sys
@@ -28,7 +29,11 @@ from qualdsl.batch import (
     result_dict,
 )
 from qualdsl.errors import PolicyError, RecordError, render
+from qualdsl.graph import dot, mermaid
+from qualdsl.history import History, iter_sorted, read_history
 from qualdsl.policy import Policy, check_file, normalize_now
+from qualdsl.report import LeadOutcome, build_report
+from qualdsl.report import render as render_report
 from qualdsl.testing import run_tests
 
 EXIT_OK = 0
@@ -69,7 +74,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the diagnostics.")
 def check(files: tuple[str, ...], fmt: str) -> None:
@@ -198,27 +203,37 @@ def explain(policy_path: str, lead_path: str, now_text: str | None, as_json: boo
         payload["explanation"] = explanation.to_dict()
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        click.echo(f"{policy.name} {policy.version} ({policy.content_hash}), now {now.isoformat()}\n")
+        title = " ".join(part for part in (policy.name, policy.version) if part)
+        click.echo(f"{title} ({policy.content_hash}), now {now.isoformat()}\n")
         click.echo(explanation.render())
 
 
-def _policy_files(paths: tuple[str, ...]) -> list[str]:
+DEFAULT_EXCLUDES = (".*", ".venv", "venv", "node_modules", "golden")
+
+
+def _policy_files(paths: tuple[str, ...], excludes: tuple[str, ...]) -> list[str]:
+    """The .qual files named, or found below the folders named (skipping excluded folder names)."""
     found: list[str] = []
     for path in paths or (".",):
-        if os.path.isdir(path):
-            found.extend(sorted(str(p) for p in Path(path).rglob("*.qual")))
-        else:
+        if not os.path.isdir(path):
             found.append(path)
+            continue
+        for candidate in sorted(Path(path).rglob("*.qual")):
+            folders = candidate.relative_to(path).parts[:-1]
+            if not any(fnmatch.fnmatch(part, pattern) for part in folders for pattern in excludes):
+                found.append(str(candidate))
     return found
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
-def test(paths: tuple[str, ...], verbose: bool) -> None:
+@click.option("--exclude", "excludes", multiple=True, default=DEFAULT_EXCLUDES, show_default=True,
+              help="Folder names (glob patterns) to skip when searching folders; repeat for several.")
+def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...]) -> None:
     """Run the `test` blocks of the policies in PATHS (files or folders; default: here)."""
     passed = failed = broken = 0
-    for path in _policy_files(paths):
+    for path in _policy_files(paths, excludes):
         report = check_file(path)
         if report.library:
             continue
@@ -245,6 +260,113 @@ def test(paths: tuple[str, ...], verbose: bool) -> None:
         summary += f", {broken} policy file(s) with errors"
     click.echo(summary)
     sys.exit(EXIT_OK if not failed and not broken else EXIT_POLICY)
+
+
+def _history_or_exit(policy: Policy, path: str, input_format: str, id_key: str) -> History:
+    if policy.model.lifecycle is None:
+        click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        fmt = detect_format(path, input_format)
+        if fmt == "json":
+            raise InputError("a history is JSONL (one row per line) or CSV; pass --input-format jsonl|csv")
+        with open_input(path) as stream:
+            return read_history(stream, fmt, policy.model, id_key)
+    except (InputError, UnicodeDecodeError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _replay_all(policy: Policy, history: History, now: Any, label: str) -> Iterator[tuple[LeadOutcome | None, str | None]]:
+    leads = list(iter_sorted(history))
+    show = sys.stderr.isatty() and len(leads) > 1000
+    with click.progressbar(leads, label=label, file=sys.stderr, hidden=not show) as bar:
+        for item in bar:
+            try:
+                timeline = policy.replay(item.lead, item.events, now, item.entries)
+                timers = policy.sla_status_of(timeline, item.events, now)
+                yield LeadOutcome(item.lead_id, timeline, tuple(timers)), None
+            except RecordError as exc:
+                yield None, f"lead {item.lead_id}: {exc}"
+
+
+HISTORY_HELP = """\b
+HISTORY is JSONL (rows {"lead_id", "type", "at", "reason"} for events,
+{"lead_id", "stage", "at"} for recorded stage entries, {"lead_id", "lead": {...}} for fields)
+or CSV (one row per lead: lead_id, <stage>_at and <event>_at columns, other columns are fields)."""
+
+
+@main.command(epilog=EXIT_CODES_HELP, help="Replay each lead's HISTORY through the lifecycle: its stages, when, "
+              "owner and time in each.\n\n" + HISTORY_HELP)
+@click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
+@click.argument("history_path", metavar="HISTORY", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--now", "now_text", metavar="DATETIME", help="The time of the replay (ISO 8601); default: now, in UTC.")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True)
+@click.option("--id-key", default="lead_id", show_default=True, help="The key (or CSV column) holding the lead id.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True)
+def lifecycle(policy_path: str, history_path: str, now_text: str | None, input_format: str, id_key: str,
+              fmt: str) -> None:
+    policy = _load_or_exit(policy_path)
+    now = normalize_now(_now_option(now_text))
+    history = _history_or_exit(policy, history_path, input_format, id_key)
+    for problem in history.problems:
+        click.echo(f"row {problem.row}: {problem.message}", err=True)
+    failed = bool(history.problems)
+    for outcome, error in _replay_all(policy, history, now, "replaying leads"):
+        if outcome is None:
+            click.echo(error, err=True)
+            failed = True
+            continue
+        if fmt == "jsonl":
+            click.echo(json.dumps({"lead_id": outcome.lead_id, **outcome.timeline.to_dict(now)}))
+        else:
+            path = " -> ".join(f"{v.stage} ({v.entered_at:%Y-%m-%d %H:%M})" for v in outcome.timeline.visits)
+            click.echo(f"{outcome.lead_id}: {path}")
+    sys.exit(EXIT_RECORDS if failed else EXIT_OK)
+
+
+@main.command(epilog=EXIT_CODES_HELP, help="Report SLA compliance over HISTORY: per SLA, owner and month; breaches "
+              "and leads at risk; time to act; volume commitments; stage conversion and time in stage.\n\n"
+              + HISTORY_HELP)
+@click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
+@click.argument("history_path", metavar="HISTORY", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--now", "now_text", metavar="DATETIME", required=True,
+              help="The moment the report is made for (ISO 8601): running timers are judged against it.")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv"]), default="auto", show_default=True)
+@click.option("--id-key", default="lead_id", show_default=True, help="The key (or CSV column) holding the lead id.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(allow_dash=True, dir_okay=False), default="-", show_default=True)
+def sla(policy_path: str, history_path: str, now_text: str, input_format: str, id_key: str, fmt: str,
+        output: str) -> None:
+    policy = _load_or_exit(policy_path)
+    now = normalize_now(_now_option(now_text))
+    history = _history_or_exit(policy, history_path, input_format, id_key)
+    outcomes = []
+    problems = [p.to_dict() for p in history.problems]
+    for outcome, error in _replay_all(policy, history, now, "replaying leads"):
+        if outcome is None:
+            problems.append({"row": None, "lead_id": None, "message": error})
+        else:
+            outcomes.append(outcome)
+    report = build_report(policy.model, outcomes, now, history.rows, problems)
+    text = json.dumps(report, indent=2) + "\n" if fmt == "json" else render_report(report, markdown=fmt == "markdown")
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+    sys.exit(EXIT_RECORDS if problems else EXIT_OK)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+def graph(policy_path: str, fmt: str) -> None:
+    """Draw the lifecycle: stages (with owners), transitions with their guards, recycle edges dashed."""
+    policy = _load_or_exit(policy_path)
+    if policy.model.lifecycle is None:
+        click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(mermaid(policy.model.lifecycle) if fmt == "mermaid" else dot(policy.model.lifecycle), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

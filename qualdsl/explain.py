@@ -67,6 +67,7 @@ class Check:
     path: str = ""
     points: int | None = None
     missing: tuple[str, ...] = ()
+    label: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"text": self.text, "line": self.line, "value": jsonable(self.value)}
@@ -78,6 +79,8 @@ class Check:
             out["points"] = self.points
         if self.missing and self.value is None:
             out["missing"] = list(self.missing)
+        if self.label:
+            out["label"] = self.label
         return out
 
 
@@ -184,7 +187,8 @@ class Explanation:
                     head = f"{check.points:+d}" if check.points is not None else state(check.value)
                     name = f"{check.name}: " if check.name else ""
                     missing = f"  [missing: {', '.join(check.missing)}]" if check.missing and check.value is None else ""
-                    out.append(f"    {head:>8}  {name}{check.text}  ({self.where(check)}){missing}")
+                    label = f"  -- {check.label}" if check.label else ""
+                    out.append(f"    {head:>8}  {name}{check.text}  ({self.where(check)}){missing}{label}")
         if self.unknown_fields:
             out.append("")
             out.append("Unknown fields: " + ", ".join(self.unknown_fields))
@@ -227,7 +231,8 @@ def explain_trace(
     )
     segments = tuple(
         Group("segment", s.name, s.label, trace.segments[s.name], _mode_text(s.mode, s.need), tuple(
-            Check(c.text, c.span.line, trace.segment_criteria[s.name][i], path=c.span.path, missing=_missing(c.expr, lead))
+            Check(c.text, c.span.line, trace.segment_criteria[s.name][i], path=c.span.path,
+                  missing=_missing(c.expr, lead), label=c.label)
             for i, c in enumerate(s.criteria)
         ))
         for s in policy.segments.values()
@@ -235,13 +240,13 @@ def explain_trace(
     frameworks = tuple(
         Group("framework", f.name, f.label, trace.frameworks[f.name], f.rule_text, tuple(
             Check(c.text, c.span.line, trace.framework_criteria[f.name][c.name], c.name, c.span.path,
-                  missing=_missing(c.expr, lead))
+                  missing=_missing(c.expr, lead), label=c.label)
             for c in f.criteria
         ))
         for f in policy.frameworks.values()
     )
-    consulted = [f.name for f in policy.fields if f.optional]
-    unknown = tuple(name for name in consulted if lead.get(name) is None)
+    read = {name for expr in _policy_exprs(policy) for name in _fields_in(expr)}
+    unknown = tuple(f.name for f in policy.fields if f.optional and f.name in read and lead.get(f.name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
         frameworks, unknown, near_misses(policy, trace, lead, events, now), policy.path,
@@ -257,18 +262,24 @@ def _mode_text(mode: str, need: int) -> str:
 NEEDED_WORDS = {">=": "{} or more", ">": "more than {}", "<=": "{} or less", "<": "less than {}", "=": "{}"}
 
 
-def _candidates(policy: m.PolicyModel) -> list[tuple[str, str, object, str]]:
-    """(kind, name, value to try, words) from every comparison of a field or score with a constant."""
-    found: list[tuple[str, str, object, str]] = []
+def _policy_exprs(policy: m.PolicyModel) -> list[m.Expr]:
     exprs: list[m.Expr] = []
     for segment in policy.segments.values():
         exprs.extend(c.expr for c in segment.criteria)
     for framework in policy.frameworks.values():
         exprs.extend(c.expr for c in framework.criteria)
+        if framework.rule is not None:
+            exprs.append(framework.rule)
     for score in policy.scores.values():
         exprs.extend(r.condition for r in score.rules if r.condition is not None)
     exprs.extend(r.condition for r in policy.rules if r.condition is not None)
-    for expr in exprs:
+    return exprs
+
+
+def _candidates(policy: m.PolicyModel) -> list[tuple[str, str, object, str]]:
+    """(kind, name, value to try, words) from every comparison of a field or score with a constant."""
+    found: list[tuple[str, str, object, str]] = []
+    for expr in _policy_exprs(policy):
         for node in m.walk(expr):
             found.extend(_from_node(node))
     for field in policy.fields:
@@ -315,7 +326,8 @@ def _from_node(node: m.Expr) -> list[tuple[str, str, object, str]]:
 
 
 def _within_reach(current: object, target: object) -> bool:
-    if current is None:
+    """Unknown values and yes/no answers are always worth trying; numbers within 20%."""
+    if current is None or isinstance(current, bool):
         return True
     if isinstance(current, (int, Decimal)) and isinstance(target, (int, Decimal)) and not isinstance(current, bool):
         gap = abs(Decimal(target) - Decimal(current))

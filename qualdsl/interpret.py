@@ -124,6 +124,7 @@ class Interpreter:
         self.score_hits: dict[str, tuple[Value, ...]] = {}
         self.frameworks: dict[str, Value] = {}
         self.framework_criteria: dict[str, dict[str, Value]] = {}
+        self.outcome: str | None = None
 
     def run(self) -> Trace:
         for derived in self.policy.order:
@@ -262,6 +263,20 @@ class Interpreter:
     def _neg(self, expr: m.Neg) -> Value:
         value = self.eval(expr.operand)
         return None if value is None else -value  # type: ignore[operator]
+
+    def _criteriacount(self, expr: m.CriteriaCount) -> Value:
+        framework = self.policy.frameworks[expr.framework]
+        own = self.framework_criteria.get(expr.framework)
+        values = tuple(own.values()) if own is not None else tuple(self.eval(c.expr) for c in framework.criteria)
+        return at_least(values, expr.need)
+
+    def _outcomeis(self, expr: m.OutcomeIs) -> Value:
+        if self.outcome is None:
+            for rule in self.policy.rules:
+                if rule.condition is None or self.eval(rule.condition) is True:
+                    self.outcome = rule.outcome
+                    break
+        return self.outcome == expr.outcome
 
 
 def compare(op: str, left: Value, right: Value) -> bool:

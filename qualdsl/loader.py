@@ -36,9 +36,12 @@ def decode(path: str, data: bytes) -> Source | Diagnostic:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         span = Span(path, line, column, line, column + 1, exc.start, exc.start + 1)
-        return error("E152", "this file is not valid UTF-8 text", span, "save the policy as UTF-8")
+        return error(
+            "E152", f"this file is not UTF-8 text: the byte 0x{data[exc.start]:02X} on line {line} cannot be read",
+            span, "the file was probably saved in another encoding (such as Windows-1252); save it as UTF-8",
+        )
     text = text.replace("\r\n", "\n")
     if "\x00" in text:
         offset = text.index("\x00")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -181,10 +182,31 @@ class Neg:
     span: Span = _span
 
 
+@attrs.frozen
+class CriteriaCount:
+    """``at least N of FRAMEWORK``: at least ``need`` of its criteria hold (three-valued count)."""
+
+    framework: str
+    need: int
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class OutcomeIs:
+    """``qualified as mql``: the qualify block chose ``outcome``. Only in lifecycle guards and tests."""
+
+    outcome: str
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
 Expr = (
     Const | FieldRef | SegmentRef | ScoreRef | FrameworkPass | CriterionRef | EventCount
     | NowRef | Compare | Between | InList | IsMissing | IsEmpty | TextTest | Logical | Not
-    | Arith | Neg
+    | Arith | Neg | CriteriaCount | OutcomeIs
 )
 
 
@@ -327,6 +349,75 @@ class Derived:
 
 
 @attrs.frozen
+class Transition:
+    """``source -> target on EVENT when CONDITION``; the first transition that fires wins."""
+
+    index: int
+    source: str
+    target: str
+    event: str | None
+    condition: Expr | None
+    owner: str | None
+    recycle: bool
+    reasons: tuple[str, ...] | None
+    text: str
+    guard_text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class Lifecycle:
+    stages: tuple[str, ...]
+    start: str
+    finals: frozenset[str]
+    owners: Mapping[str, str]
+    transitions: tuple[Transition, ...]
+    span: Span = _span
+
+    def leaving(self, stage: str) -> tuple[Transition, ...]:
+        return tuple(t for t in self.transitions if t.source == stage)
+
+
+@attrs.frozen
+class Escalation:
+    to: str
+    after: dt.timedelta
+    days: int | None
+    calendar: str | None
+    text: str
+
+
+@attrs.frozen
+class TimerRule:
+    """A per-lead timer: each lead entering ``stage`` must see one of ``events`` in time.
+    ``within`` is working time; when ``days`` is set the limit is that many working days."""
+
+    index: int
+    stage: str
+    events: tuple[str, ...]
+    owner: str
+    within: dt.timedelta
+    days: int | None
+    calendar: str | None
+    escalations: tuple[Escalation, ...]
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
+class VolumeRule:
+    """``OWNER delivers at least COUNT STAGE per PERIOD``."""
+
+    index: int
+    owner: str
+    count: int
+    stage: str
+    period: str
+    text: str
+    span: Span = _span
+
+
+@attrs.frozen
 class PolicyModel:
     name: str
     version: str
@@ -341,6 +432,10 @@ class PolicyModel:
     order: tuple[Derived, ...]
     tests: tuple[TestCase, ...]
     path: str
+    lifecycle: Lifecycle | None = None
+    calendars: Mapping[str, Any] = attrs.field(factory=dict)
+    timers: tuple[TimerRule, ...] = ()
+    volumes: tuple[VolumeRule, ...] = ()
 
     @property
     def outcomes(self) -> tuple[str, ...]:

@@ -168,11 +168,6 @@ class Passes:
     span: Span
 
 
-Expr = (
-    Number | Duration | String | Bool | Now | Name | Member | ListLit | CountOf | Logical
-    | Not | Compare | Arith | Neg | Between | In | EventInWindow | NoEventInWindow
-    | IsMissing | IsEmpty | TextTest | Passes
-)
 
 # ---- declarations ------------------------------------------------------------
 
@@ -373,9 +368,150 @@ class TestDecl:
     span: Span
 
 
+
+
+
+
+# ---- lifecycle, calendars and SLAs ------------------------------------------------
+
+
+@attrs.frozen
+class QualifiedAs:
+    """``qualified as mql``: the qualify block's outcome is ``mql`` (lifecycle guards, tests)."""
+
+    outcome: Name
+    span: Span
+
+
+@attrs.frozen
+class AtLeastOf:
+    """``at least 3 of BANT``: a framework's criteria counted at the place of use."""
+
+    count: int
+    framework: Name
+    span: Span
+
+
+@attrs.frozen
+class StagesLine:
+    names: tuple[Name, ...]
+    span: Span
+
+
+@attrs.frozen
+class StartLine:
+    stage: Name
+    span: Span
+
+
+@attrs.frozen
+class FinalLine:
+    stages: tuple[Name, ...]
+    span: Span
+
+
+@attrs.frozen
+class OwnerLine:
+    owner: String
+    stages: tuple[Name, ...]
+    span: Span
+
+
+@attrs.frozen
+class Transition:
+    source: Name
+    target: Name
+    event: Name | None
+    condition: Expr | None
+    owner: String | None
+    recycle: bool
+    reasons: Name | None
+    span: Span
+
+
+@attrs.frozen
+class LifecycleDecl:
+    stages: tuple[StagesLine, ...]
+    starts: tuple[StartLine, ...]
+    finals: tuple[FinalLine, ...]
+    owners: tuple[OwnerLine, ...]
+    transitions: tuple[Transition, ...]
+    span: Span
+
+
+@attrs.frozen
+class HoursLine:
+    """``monday to friday 09:00 to 17:00 in "America/New_York"`` (or one day)."""
+
+    first_day: Name
+    last_day: Name
+    start: String
+    end: String
+    zone: String | None
+    span: Span
+
+
+@attrs.frozen
+class ClosedLine:
+    dates: tuple[String, ...]
+    span: Span
+
+
+@attrs.frozen
+class CalendarDecl:
+    name: Name
+    hours: tuple[HoursLine, ...]
+    closed: tuple[ClosedLine, ...]
+    zone: String | None
+    span: Span
+
+
+@attrs.frozen
+class Escalation:
+    to: String
+    after: Duration
+    calendar: Name | None
+    span: Span
+
+
+@attrs.frozen
+class TimerSla:
+    """``each mql is contacted by sales within 4 hours of sales_hours``."""
+
+    stage: Name
+    events: tuple[Name, ...]
+    owner: String | None
+    within: Duration
+    calendar: Name | None
+    span: Span
+
+
+@attrs.frozen
+class VolumeSla:
+    """``marketing delivers at least 200 mql per quarter``."""
+
+    owner: String
+    count: int
+    stage: Name
+    period: str
+    span: Span
+
+
+@attrs.frozen
+class SlaDecl:
+    items: tuple[TimerSla | VolumeSla | Escalation, ...]
+    span: Span
+
+
+Expr = (
+    Number | Duration | String | Bool | Now | Name | Member | ListLit | CountOf | Logical
+    | Not | Compare | Arith | Neg | Between | In | EventInWindow | NoEventInWindow
+    | IsMissing | IsEmpty | TextTest | Passes | QualifiedAs | AtLeastOf
+)
+
 Decl = (
     PolicyDecl | VersionDecl | UseDecl | LeadDecl | EventsDecl | ListDecl | SegmentDecl
-    | ScoreDecl | FrameworkDecl | QualifyDecl | TestDecl
+    | ScoreDecl | FrameworkDecl | QualifyDecl | TestDecl | LifecycleDecl | CalendarDecl | SlaDecl
 )
 
 

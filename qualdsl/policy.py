@@ -13,11 +13,14 @@ from qualdsl import nodes as n
 from qualdsl.check import check
 from qualdsl.compile import Compiled, compile_policy
 from qualdsl.decision import Decision
-from qualdsl.errors import Diagnostic, PolicyError, RecordError, sort_and_cap
+from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError, sort_and_cap
 from qualdsl.explain import Explanation, explain_trace
+from qualdsl.history import history_event
 from qualdsl.interpret import Trace, interpret
+from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, advance, reference_guards, replay
 from qualdsl.loader import Loaded, load_file, load_text
 from qualdsl.records import convert_events, convert_lead, to_datetime
+from qualdsl.sla import TimerStatus, sla_status
 from qualdsl.source import Source
 
 UTC = dt.UTC
@@ -52,6 +55,7 @@ class Policy:
         self._compiled: Compiled = compile_policy(model)
         self._decide = self._compiled.decide
         self._declared_events = frozenset(model.events)
+        self._guards = reference_guards(model) if model.lifecycle is not None else None
 
     # ---- facts -------------------------------------------------------------------
     @property
@@ -132,6 +136,70 @@ class Policy:
         converted = convert_events(list(events), self._declared_events)
         trace = interpret(self.model, values, converted, when)
         return explain_trace(self.model, trace, values, converted, when)
+
+
+    # ---- lifecycle and SLAs ---------------------------------------------------------
+    def _lifecycle(self) -> m.Lifecycle:
+        if self.model.lifecycle is None:
+            raise QualdslError(f"policy `{self.name}` has no lifecycle block")
+        return self.model.lifecycle
+
+    def _history(self, events: Iterable[Any]) -> list[HistoryEvent]:
+        return [history_event(e, self._declared_events, f"events[{i}]") for i, e in enumerate(events)]
+
+    def _lead_values(self, lead: Mapping[str, Any] | None) -> dict[str, object] | None:
+        return None if lead is None else convert_lead(self.model.fields, lead)
+
+    def advance(
+        self,
+        stage: str,
+        lead: Mapping[str, Any],
+        events: Iterable[Any] = (),
+        now: dt.datetime | str | None = None,
+        event: Any = None,
+    ) -> Step | None:
+        """The next stage from ``stage`` (with the transition and why), or None when nothing fires.
+
+        With ``event`` (a (type, time[, reason]) pair or mapping), transitions `on` that event are
+        tried; without it, condition-only transitions, evaluated at ``now`` over ``events``."""
+        lifecycle = self._lifecycle()
+        if stage not in lifecycle.stages:
+            raise QualdslError(f"`{stage}` is not a stage; the stages are {', '.join(lifecycle.stages)}")
+        when = normalize_now(now)
+        values = convert_lead(self.model.fields, lead)
+        history = [(e.type, e.at) for e in self._history(events) if e.at <= when]
+        happened = history_event(event, self._declared_events, "event") if event is not None else None
+        return advance(self.model, stage, values, history, when, happened, self._guards)
+
+    def replay(
+        self,
+        lead: Mapping[str, Any] | None,
+        events: Iterable[Any] = (),
+        now: dt.datetime | str | None = None,
+        entries: Iterable[StageEntry] = (),
+    ) -> Timeline:
+        """The whole stage timeline of a lead from its event history: stages, times, owners."""
+        self._lifecycle()
+        return replay(self.model, self._lead_values(lead), self._history(events), normalize_now(now), self._guards,
+                      tuple(entries))
+
+    def sla_status(
+        self,
+        lead: Mapping[str, Any] | None,
+        events: Iterable[Any] = (),
+        now: dt.datetime | str | None = None,
+        entries: Iterable[StageEntry] = (),
+    ) -> list[TimerStatus]:
+        """Every SLA timer of the lead: deadline, business time left, met / breached / at risk, escalations."""
+        self._lifecycle()
+        when = normalize_now(now)
+        history = self._history(events)
+        timeline = replay(self.model, self._lead_values(lead), history, when, self._guards, tuple(entries))
+        return sla_status(self.model, timeline, history, when)
+
+    def sla_status_of(self, timeline: Timeline, events: Iterable[Any], now: dt.datetime | str | None = None) -> list[TimerStatus]:
+        """The SLA timers of an already replayed timeline."""
+        return sla_status(self.model, timeline, self._history(events), normalize_now(now))
 
 
 def _build(loaded: Loaded) -> Policy:

@@ -34,8 +34,10 @@ def is_missing(value: object) -> bool:
         return True
     if isinstance(value, str):
         return not value.strip()
-    if isinstance(value, (float, Decimal)):
-        return value != value  # NaN: unknown, as pandas writes a missing cell
+    if isinstance(value, float):
+        return math.isnan(value)  # NaN: unknown, as pandas writes a missing cell
+    if isinstance(value, Decimal):
+        return value.is_nan()  # quiet or signalling: comparing a signalling NaN would raise
     return False
 
 
@@ -225,8 +227,8 @@ def converter(typ: Type) -> Callable[[str, Any], object]:
 def raw_value(field: Field, record: Mapping[str, object]) -> object:
     """The field's value by its name, else by its source column."""
     value = record.get(field.name)
-    if value is None and field.column is not None:
-        value = record.get(field.column)
+    if field.column is not None and is_missing(value):
+        value = record.get(field.column, value)
     return value
 
 

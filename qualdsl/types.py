@@ -37,7 +37,7 @@ DATETIME = Type("datetime")
 DURATION = Type("duration")
 EMPTY_LIST = Type("list", item=None)
 
-SHOWN = {"bool": "yes/no", "number": "number", "int": "int (whole number)"}
+SHOWN = {"bool": "yes/no", "number": "number", "int": "whole number"}
 
 SIMPLE_TYPES: dict[str, Type] = {
     "int": INT,

@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 from qualdsl import model as m
 from qualdsl import nodes as n
 from qualdsl.check.decls import Declarations
+from qualdsl.check.lifecycle import build_lifecycle
 from qualdsl.check.lints import unreachable_rules, unused_declarations
 from qualdsl.check.scope import Scope, collect
+from qualdsl.check.sla import build_calendars, build_slas
 from qualdsl.errors import Diagnostic, error
 from qualdsl.source import Source, Span
 
@@ -47,6 +49,9 @@ def check(
     for name in scope.frameworks:
         decls.framework(name, scope.frameworks[name].span)
     rules = decls.build_rules()
+    lifecycle = build_lifecycle(scope, decls)
+    calendars = build_calendars(scope)
+    timers, volumes = build_slas(scope, lifecycle, calendars)
     tests = decls.build_tests()
     main_path = modules[0].path if modules else "<policy>"
     name, version = _header(scope, main_path)
@@ -68,6 +73,10 @@ def check(
         order=tuple(decls.order),
         tests=tests,
         path=main_path,
+        lifecycle=lifecycle,
+        calendars=calendars,
+        timers=timers,
+        volumes=volumes,
     )
     return model, scope.diagnostics
 

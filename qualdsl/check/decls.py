@@ -9,7 +9,7 @@ from qualdsl import model as m
 from qualdsl import nodes as n
 from qualdsl.check.exprs import ExprChecker
 from qualdsl.check.literals import parse_datetime
-from qualdsl.check.scope import Scope, suggest
+from qualdsl.check.scope import KIND_WORDS, Scope, suggest
 from qualdsl.errors import error, warning
 from qualdsl.source import Span
 from qualdsl.types import SIMPLE_TYPES, Type, list_of
@@ -19,6 +19,8 @@ TYPE_ALIASES = {
     "str": "text", "bool": "yes/no", "boolean": "yes/no", "currency": "money",
     "timestamp": "datetime", "time": "datetime",
 }
+
+MAX_TEST_EVENTS = 10_000
 
 DEFAULT_TEST_NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -164,7 +166,7 @@ class Declarations:
         kind = self.scope.kind_of(rule.event.name)
         if kind is not None and kind != "event":
             self.scope.report(error(
-                "E230", f"`per` counts events, and `{rule.event.name}` is a {kind}", rule.event.span,
+                "E230", f"`per` counts events, but `{rule.event.name}` is {KIND_WORDS[kind]}", rule.event.span,
                 f"to give points when it holds write `{'+' if rule.points >= 0 else ''}{rule.points} if {rule.event.name}`",
             ))
             return None
@@ -386,6 +388,12 @@ class Declarations:
         if spec.kind == "ago":
             return [m.TestEvent(name, now - span)]
         count = spec.count
+        if count > MAX_TEST_EVENTS:
+            self.scope.report(error(
+                "E142", f"{count:,} events are more than a test can hold (at most {MAX_TEST_EVENTS:,} per line)",
+                spec.span, "a test needs only enough events to reach its rule, e.g. `pricing_view 3 times in last 10 days`",
+            ))
+            return None
         return [m.TestEvent(name, now - span * k / (count + 1)) for k in range(1, count + 1)]
 
     def _expectation(self, expr: n.Expr) -> m.Expectation | None:
@@ -398,7 +406,7 @@ class Declarations:
                 suggest(expr.name, self.scope.outcomes) or "outcomes are " + ", ".join(self.scope.outcomes),
             ))
             return None
-        cond = self.exprs.condition(expr)
+        cond = ExprChecker(self.scope, self, allow_outcomes=True).condition(expr)
         if cond is None:
             return None
         return m.Expectation(None, cond, text, expr.span)

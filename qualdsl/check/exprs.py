@@ -51,11 +51,13 @@ class ExprChecker:
         derivations: Derivations,
         criteria: Mapping[str, m.Criterion] | None = None,
         framework: str = "",
+        allow_outcomes: bool = False,
     ) -> None:
         self.scope = scope
         self.derive = derivations
         self.criteria = criteria or {}
         self.framework = framework
+        self.allow_outcomes = allow_outcomes
 
     # ---- entry points -----------------------------------------------------
     def condition(self, expr: n.Expr) -> m.Expr | None:
@@ -113,9 +115,10 @@ class ExprChecker:
                 )
             except ValueError:
                 example = "2026-12-25" if expect.kind == "date" else "2026-12-25T09:00:00Z"
+                what = "a date" if expect.kind == "date" else "a date and time"
                 self.scope.report(error(
-                    "E203", f'"{expr.value}" is not a {expect.kind}', expr.span,
-                    f'write it as "{example}"',
+                    "E203", f'"{expr.value}" is not {what}', expr.span,
+                    f'write year-month-day, e.g. "{example}"',
                 ))
                 return None
             return m.Const(value, expect, expr.span)
@@ -155,8 +158,8 @@ class ExprChecker:
     def _enum_member(self, value: str, span: Span, enum: Type) -> m.Expr | None:
         if value in enum.members:
             return m.Const(value, enum, span)
-        hint = suggest(value, enum.members) or "the choices are " + ", ".join(enum.members)
-        self.scope.report(error("E206", f"`{value}` is not one of the choices {enum.describe()}", span, hint))
+        hint = suggest(value, enum.members) or "to allow it, add it to the field's `one of` list in the lead block"
+        self.scope.report(error("E206", f"`{value}` is not one of the choices: {', '.join(enum.members)}", span, hint))
         return None
 
     # ---- names ------------------------------------------------------------------
@@ -196,14 +199,14 @@ class ExprChecker:
             return self.infer(self.scope.lists[name].items, expect)
         if expect is not None and expect.kind == "enum":
             return self._enum_member(name, expr.span, expect)
-        return self._unknown_name(expr)
+        return self._unknown_name(expr, expect)
 
-    def _unknown_name(self, expr: n.Name) -> m.Expr | None:
+    def _unknown_name(self, expr: n.Name, expect: Type | None = None) -> m.Expr | None:
         name = expr.name
         if name in self.scope.outcomes:
             self.scope.report(error(
                 "E108", f"`{name}` is an outcome of the qualify block, not a value", expr.span,
-                "conditions can use fields, events, lists, segments, scores and frameworks",
+                f"to build on the rule for `{name}`, move its condition into a segment and use the segment in both rules",
             ))
             return None
         if name == RESERVED_EVENT:
@@ -213,9 +216,12 @@ class ExprChecker:
             ))
             return None
         candidates = self.scope.all_names() + list(self.criteria)
+        hint = suggest(name, candidates)
+        if not hint and expect is not None and expect.kind in ("text", "list"):
+            hint = f'a text is written in double quotes: "{name}"'
         self.scope.report(error(
             "E102", f"unknown name `{name}`", expr.span,
-            suggest(name, candidates) or "declare it as a lead field, an event, a list, a segment, a score or a framework",
+            hint or "declare it as a lead field, an event, a list, a segment, a score or a framework",
         ))
         return None
 
@@ -248,6 +254,7 @@ class ExprChecker:
         if name not in self.scope.frameworks:
             kind = self.scope.kind_of(name)
             if kind is not None:
+                self.scope.used.add((kind, name))
                 message = f"`{name}` is {KIND_WORDS[kind]}; only a framework `passes`"
                 hint = f"write just `{name}`" if kind == "segment" else ""
             else:
@@ -259,7 +266,9 @@ class ExprChecker:
         framework = self.derive.framework(name, expr.span)
         if framework is None:
             return None
-        nullable = any(_nullable(c.expr) for c in framework.criteria)
+        nullable = any(_nullable(c.expr) for c in framework.criteria) or (
+            framework.rule is not None and _nullable(framework.rule)
+        )
         return m.FrameworkPass(name, BOOL, nullable, expr.span)
 
     # ---- events -------------------------------------------------------------------
@@ -320,18 +329,40 @@ class ExprChecker:
 
     # ---- operators --------------------------------------------------------------------
     def _logical(self, expr: n.Logical, expect: Type | None) -> m.Expr | None:
-        left = self.condition(expr.left)
-        right = self.condition(expr.right)
-        if left is None or right is None:
-            return None
+        # a chain `a and b and c ...` is checked as one list, without recursion: it may be long
+        operands: list[n.Expr] = []
+        pending: list[n.Expr] = [expr]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, n.Logical) and node.op == expr.op:
+                pending.extend((node.right, node.left))
+            else:
+                operands.append(node)
+        typed = [self._side(operand, expr.op) for operand in operands]
         items: list[m.Expr] = []
-        for side in (left, right):
+        for side in typed:
+            if side is None:
+                return None
             if isinstance(side, m.Logical) and side.op == expr.op:
                 items.extend(side.items)
             else:
                 items.append(side)
         nullable = any(_nullable(i) for i in items)
         return m.Logical(expr.op, tuple(items), BOOL, nullable, expr.span)
+
+    def _side(self, operand: n.Expr, op: str) -> m.Expr | None:
+        """One side of `and` / `or`: `industry = "a" or "b"` gets a hint of its own."""
+        if isinstance(operand, (n.String, n.Number, n.ListLit)):
+            typed = self.infer(operand)
+            if typed is None:
+                return None
+            self.scope.report(error(
+                "E201", f"a condition must be yes or no, but this is {typed.type.describe()}", operand.span,
+                f'each side of `{op}` is a whole condition, e.g. `industry = "software" {op} industry = "fintech"`; '
+                'for several values of one field write `industry in ["software", "fintech"]`',
+            ))
+            return None
+        return self.condition(operand)
 
     def _not(self, expr: n.Not, expect: Type | None) -> m.Expr | None:
         operand = self.condition(expr.operand)
@@ -382,11 +413,22 @@ class ExprChecker:
         high = self.infer(expr.high, operand.type)
         if low is None or high is None:
             return None
-        for bound in (low, high):
-            if not comparable(operand.type, bound.type) or operand.type.kind not in ORDERED_KINDS:
+        for bound, node in ((low, expr.low), (high, expr.high)):
+            if operand.type.kind not in ORDERED_KINDS:
                 self.scope.report(error(
-                    "E208", f"`between` needs values of one ordered kind, not {operand.type.describe()} "
-                    f"and {bound.type.describe()}", expr.span, "e.g. `employees between 50 and 5000`",
+                    "E208", f"`between` does not apply to {operand.type.describe()}", expr.span,
+                    "`between` works on numbers, money, dates, times and durations, e.g. `employees between 50 and 5000`",
+                ))
+                return None
+            if not comparable(operand.type, bound.type):
+                hint = "give both bounds the same kind of value as the left side, e.g. `employees between 50 and 5000`"
+                if operand.type == TEXT and bound.type.is_numeric:
+                    hint = 'a text cannot lie between two numbers; to check for some texts write e.g. ' \
+                        '`industry in ["software", "fintech"]`'
+                self.scope.report(error(
+                    "E208", f"`between` compares values of one kind, but `{self.scope.text(expr.operand.span)}` is "
+                    f"{operand.type.describe()} and `{self.scope.text(node.span)}` is {bound.type.describe()}",
+                    expr.span, hint,
                 ))
                 return None
         operand, low = _align_numeric(operand, low)
@@ -427,20 +469,30 @@ class ExprChecker:
         if operand is None:
             return None
         if not _nullable(operand):
-            self.scope.report(warning(
-                "W305", "this value is never missing, so the test is always "
-                + ("true" if expr.negated else "false"), expr.span,
-                "mark the field optional with `?` if it may be missing",
-            ))
+            always = "true" if expr.negated else "false"
+            test = "is not missing" if expr.negated else "is missing"
+            if isinstance(operand, m.FieldRef):
+                message = f"`{operand.name}` is never missing (it has no `?`), so `{test}` is always {always}"
+                hint = f"if it may be missing, mark the field optional: `{operand.name} : {operand.type.describe()}?`"
+            else:
+                message = f"this value is never missing, so `{test}` is always {always}"
+                hint = "mark the field optional with `?` if it may be missing"
+            self.scope.report(warning("W305", message, expr.span, hint))
         return m.IsMissing(operand, expr.negated, BOOL, False, expr.span)
 
     def _isempty(self, expr: n.IsEmpty, expect: Type | None) -> m.Expr | None:
         operand = self.infer(expr.operand)
         if operand is None:
             return None
-        if operand.type.kind not in ("list", "text"):
+        if operand.type.kind == "text":
             self.scope.report(error(
-                "E213", f"`is empty` applies to lists and texts, not {operand.type.describe()}", expr.span,
+                "E213", "`is empty` applies to lists; an empty text counts as missing", expr.span,
+                "write `is missing` (or `is not missing`) for a text",
+            ))
+            return None
+        if operand.type.kind != "list":
+            self.scope.report(error(
+                "E213", f"`is empty` applies to lists, not {operand.type.describe()}", expr.span,
                 "use `is missing` to ask whether a value is unknown",
             ))
             return None
@@ -503,6 +555,46 @@ class ExprChecker:
             ))
             return None
         return m.Neg(operand, operand.type, _nullable(operand), expr.span)
+
+    # ---- outcomes and framework counts ------------------------------------------------
+    def _qualifiedas(self, expr: n.QualifiedAs, expect: Type | None) -> m.Expr | None:
+        name = expr.outcome.name
+        if not self.allow_outcomes:
+            self.scope.report(error(
+                "E127", "`qualified as` can be used in lifecycle transitions and tests, not here", expr.span,
+                "inside the qualify block, say the conditions themselves",
+            ))
+            return None
+        if name not in self.scope.outcomes:
+            self.scope.report(error(
+                "E126", f"`{name}` is not an outcome of the qualify block", expr.outcome.span,
+                suggest(name, self.scope.outcomes) or "outcomes are " + ", ".join(self.scope.outcomes),
+            ))
+            return None
+        return m.OutcomeIs(name, BOOL, False, expr.span)
+
+    def _atleastof(self, expr: n.AtLeastOf, expect: Type | None) -> m.Expr | None:
+        name = expr.framework.name
+        if name not in self.scope.frameworks:
+            self.scope.report(error(
+                "E106", f"unknown framework `{name}`", expr.framework.span,
+                suggest(name, self.scope.frameworks) or "`at least N of` counts the criteria of a framework",
+            ))
+            return None
+        self.scope.used.add(("framework", name))
+        framework = self.derive.framework(name, expr.span)
+        if framework is None:
+            return None
+        total = len(framework.criteria)
+        if not 1 <= expr.count <= total:
+            self.scope.report(error(
+                "E224", f"`at least {expr.count} of {name}` cannot work: {name} has {total} criteria", expr.span,
+                f"choose a number from 1 to {total}",
+            ))
+            return None
+        nullable = any(_nullable(c.expr) for c in framework.criteria)
+        return m.CriteriaCount(name, expr.count, BOOL, nullable, expr.span)
+
 
 
 def _nullable(expr: m.Expr) -> bool:

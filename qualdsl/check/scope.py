@@ -30,6 +30,9 @@ class Scope:
     qualify: list[n.QualifyDecl] = attrs.Factory(list)
     tests: list[n.TestDecl] = attrs.Factory(list)
     outcomes: dict[str, n.Name] = attrs.Factory(dict)
+    lifecycles: list[n.LifecycleDecl] = attrs.Factory(list)
+    calendars: dict[str, n.CalendarDecl] = attrs.Factory(dict)
+    slas: list[n.SlaDecl] = attrs.Factory(list)
     used: set[tuple[str, str]] = attrs.Factory(set)
     diagnostics: list[Diagnostic] = attrs.Factory(list)
 
@@ -84,8 +87,15 @@ KIND_WORDS = {
 
 def collect(modules: Iterable[n.Module], scope: Scope) -> None:
     """Put every declaration in ``scope``; a name declared twice is an error."""
-    for module in modules:
+    for index, module in enumerate(modules):
         for decl in module.decls:
+            if index > 0 and isinstance(decl, (n.PolicyDecl, n.VersionDecl)):
+                word = "policy" if isinstance(decl, n.PolicyDecl) else "version"
+                scope.report(error(
+                    "E132", f"a used file cannot have its own `{word}` line", decl.span,
+                    "only the main policy file names the policy and its version; remove this line",
+                ))
+                continue
             _collect_decl(decl, scope)
 
 
@@ -98,19 +108,22 @@ def _declare(scope: Scope, kind: str, name: n.Name, value: object, table: dict[s
         ))
         return
     if existing is not None:
-        first = _first_span(scope, existing, name.name)
+        first = _first_span(scope, existing, name.name, name.span.path)
         scope.report(error(
-            "E101", f"`{name.name}` is declared twice (first as {KIND_WORDS[existing]} at {first})",
+            "E101", f"`{name.name}` is declared twice (first as {KIND_WORDS[existing]}, at {first})",
             name.span, "give each field, event, list, segment, score and framework its own name",
         ))
         return
     table[name.name] = value
 
 
-def _first_span(scope: Scope, kind: str, name: str) -> str:
+def _first_span(scope: Scope, kind: str, name: str, here: str = "") -> str:
+    """Where ``name`` was first declared: `line 4` in the same file, else `path:line:column`."""
     value = dict(scope.tables())[kind][name]
     span = getattr(value, "span", None)
-    return span.where() if isinstance(span, Span) else "?"
+    if not isinstance(span, Span):
+        return "?"
+    return f"line {span.line}" if span.path == here else span.where()
 
 
 def _collect_decl(decl: n.Decl, scope: Scope) -> None:
@@ -140,3 +153,14 @@ def _collect_decl(decl: n.Decl, scope: Scope) -> None:
             scope.outcomes.setdefault(other.outcome.name, other.outcome)
     elif isinstance(decl, n.TestDecl):
         scope.tests.append(decl)
+    elif isinstance(decl, n.LifecycleDecl):
+        scope.lifecycles.append(decl)
+    elif isinstance(decl, n.SlaDecl):
+        scope.slas.append(decl)
+    elif isinstance(decl, n.CalendarDecl):
+        if decl.name.name in scope.calendars:
+            first = scope.calendars[decl.name.name].span.where()
+            scope.report(error("E101", f"calendar `{decl.name.name}` is declared twice (first at {first})",
+                               decl.name.span, "give each calendar its own name"))
+        else:
+            scope.calendars[decl.name.name] = decl

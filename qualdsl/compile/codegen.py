@@ -20,6 +20,7 @@ from qualdsl.records import convert_value, converter
 
 PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 TIME_KINDS = frozenset({"duration", "date", "datetime"})
+FOLDED_KINDS = frozenset({"text", "enum"})
 
 # The exact classes a field value may already have, so the generated code can skip conversion.
 FAST_CHECKS: dict[str, str] = {
@@ -61,6 +62,7 @@ class _Gen:
             for j, c in enumerate(fw.criteria)
         }
         self.counters: dict[tuple[str | None, dt.timedelta | None], str] = {}
+        self._nullable: dict[tuple[str, str, str], bool] = {}
 
     # ---- helpers ----------------------------------------------------------------
     def const(self, value: object, tag: str = "") -> str:
@@ -78,6 +80,41 @@ class _Gen:
             self._const_ids[key] = name
             self.namespace[name] = value
         return self._const_ids[key]
+
+    def nullable(self, e: m.Expr) -> bool:
+        """Whether ``e`` may be unknown. Worked out here rather than read from the checker's
+        ``nullable``, which says a framework whose `passes when` uses an optional field
+        (not through a criterion) never is unknown, so that `not (F passes)` came out true."""
+        if isinstance(e, m.SegmentRef):
+            return self._derived_nullable(("segment", e.name, ""))
+        if isinstance(e, m.FrameworkPass):
+            return self._derived_nullable(("framework", e.name, ""))
+        if isinstance(e, m.CriteriaCount):
+            return self._derived_nullable(("criteria", e.framework, ""))
+        if isinstance(e, m.CriterionRef):
+            return self._derived_nullable(("criterion", e.framework, e.criterion))
+        if isinstance(e, (m.Const, m.ScoreRef, m.EventCount, m.NowRef, m.IsMissing)):
+            return False
+        if isinstance(e, m.Arith) and e.op == "/" and not (isinstance(e.right, m.Const) and e.right.value != 0):
+            return True
+        children = m.children(e)
+        if not children:
+            return e.nullable  # a field, or a kind of node without parts
+        return any(self.nullable(c) for c in children)
+
+    def _derived_nullable(self, key: tuple[str, str, str]) -> bool:
+        if key not in self._nullable:
+            kind, name, criterion = key
+            exprs: list[m.Expr]
+            if kind == "segment":
+                exprs = [c.expr for c in self.policy.segments[name].criteria]
+            else:
+                framework = self.policy.frameworks[name]
+                exprs = [c.expr for c in framework.criteria if kind != "criterion" or c.name == criterion]
+                if kind == "framework" and framework.rule is not None:
+                    exprs.append(framework.rule)
+            self._nullable[key] = any(self.nullable(x) for x in exprs)
+        return self._nullable[key]
 
     def temp(self) -> str:
         self._temps += 1
@@ -102,7 +139,7 @@ class _Gen:
                 self.emit(f"return {rule.index}, {scores_tuple}")
             else:
                 cond = self.expr(rule.condition)
-                test = f"({cond}) is True" if rule.condition.nullable else cond
+                test = f"({cond}) is True" if self.nullable(rule.condition) else cond
                 self.emit(f"if {test}:")
                 self.emit(f"return {rule.index}, {scores_tuple}", 2)
         source = "\n".join(self.lines) + "\n"
@@ -115,8 +152,11 @@ class _Gen:
             conv = self.const(_field_converter(field), "conv")
             self.emit(f"{var} = lead.get({self.const(field.name, 'key')})")
             if field.column is not None and field.column != field.name:
+                column = self.const(field.column, "key")
                 self.emit(f"if {var} is None:")
-                self.emit(f"{var} = lead.get({self.const(field.column, 'key')})", 2)
+                self.emit(f"{var} = lead.get({column})", 2)
+                self.emit(f"elif {column} in lead and _rt.is_missing({var}):")
+                self.emit(f"{var} = lead[{column}]", 2)
             fast = self._fast_check(field, var)
             if field.optional and field.type.kind != "list":
                 self.emit(f"if {var} is not None and not ({fast}):")
@@ -190,7 +230,7 @@ class _Gen:
         if mode == "any":
             return self._kleene("or", items) if len(items) > 1 else self.expr(items[0])
         codes = [self.expr(i) for i in items]
-        if not any(i.nullable for i in items):
+        if not any(self.nullable(i) for i in items):
             return "(" + " + ".join(f"({c})" for c in codes) + f") >= {need}"
         return f"_rt.at_least(({', '.join(codes)},), {need})"
 
@@ -211,7 +251,7 @@ class _Gen:
     def _award(self, rule: m.ScoreRule) -> str:
         if rule.condition is not None:
             cond = self.expr(rule.condition)
-            test = f"({cond}) is True" if rule.condition.nullable else cond
+            test = f"({cond}) is True" if self.nullable(rule.condition) else cond
             return f"({rule.points} if {test} else 0)"
         assert rule.count is not None
         total = f"{rule.points} * {self.expr(rule.count)}"
@@ -242,13 +282,15 @@ class _Gen:
         return method(e)
 
     def _folded(self, e: m.Expr, code: str) -> str:
-        if e.type.kind == "text" and not isinstance(e, m.Const):
+        # Texts and choices compare case-insensitively, as in the interpreter (which folds
+        # every string): a choice folded on one side only would miss `kVp in [kVp]`.
+        if e.type.kind in FOLDED_KINDS and not isinstance(e, m.Const):
             return f"{code}.casefold()"
         return code
 
     def _const(self, e: m.Const) -> str:
         value = e.value
-        if isinstance(value, str) and e.type.kind == "text":
+        if isinstance(value, str) and e.type.kind in FOLDED_KINDS:
             value = value.casefold()
         return self.const(value)
 
@@ -276,12 +318,12 @@ class _Gen:
     def _guarded(self, operands: list[m.Expr], build: Callable[[list[str]], str]) -> str:
         """``build`` over the operands, or None when a nullable one is unknown."""
         codes = [self.expr(o) for o in operands]
-        if not any(o.nullable for o in operands):
+        if not any(self.nullable(o) for o in operands):
             return "(" + build([self._folded(o, c) for o, c in zip(operands, codes, strict=True)]) + ")"
         names = []
         binds = []
         for operand, code in zip(operands, codes, strict=True):
-            if operand.nullable:
+            if self.nullable(operand):
                 t = self.temp()
                 binds.append(f"({t} := {code}) is None")
                 names.append(self._folded(operand, t))
@@ -310,6 +352,9 @@ class _Gen:
         return code
 
     def _ismissing(self, e: m.IsMissing) -> str:
+        if not self.nullable(e.operand):
+            # never missing; and `(10 * 12) is None` would make Python warn (SyntaxWarning)
+            return repr(e.negated)
         word = "is not" if e.negated else "is"
         return f"({self.expr(e.operand)} {word} None)"
 
@@ -326,11 +371,11 @@ class _Gen:
 
     def _kleene(self, op: str, items: list[m.Expr] | tuple[m.Expr, ...]) -> str:
         codes = [self.expr(i) for i in items]
-        if not any(i.nullable for i in items):
+        if not any(self.nullable(i) for i in items):
             return "(" + f" {op} ".join(codes) + ")"
         stop = "False" if op == "and" else "True"
         temps = [self.temp() for _ in codes]
-        unknown = " or ".join(f"{t} is None" for t, i in zip(temps, items, strict=True) if i.nullable)
+        unknown = " or ".join(f"{t} is None" for t, i in zip(temps, items, strict=True) if self.nullable(i))
         inner = f"(None if {unknown} else {'True' if op == 'and' else 'False'})"
         for t, code in reversed(list(zip(temps, codes, strict=True))):
             inner = f"({stop} if ({t} := {code}) is {stop} else {inner})"
@@ -340,7 +385,7 @@ class _Gen:
         return self._kleene(e.op, e.items)
 
     def _not(self, e: m.Not) -> str:
-        if not e.operand.nullable:
+        if not self.nullable(e.operand):
             return f"(not {self.expr(e.operand)})"
         t = self.temp()
         return f"(None if ({t} := {self.expr(e.operand)}) is None else not {t})"
@@ -353,6 +398,16 @@ class _Gen:
 
     def _neg(self, e: m.Neg) -> str:
         return self._guarded([e.operand], lambda c: f"-{c[0]}")
+
+    def _criteriacount(self, e: m.CriteriaCount) -> str:
+        framework = self.policy.frameworks[e.framework]
+        refs: list[m.Expr] = [
+            m.CriterionRef(e.framework, c.name, c.expr.type, c.expr.nullable, c.span) for c in framework.criteria
+        ]
+        return self._combine("at least", e.need, refs)
+
+    def _outcomeis(self, e: m.OutcomeIs) -> str:
+        raise NotImplementedError("`qualified as` is evaluated by the lifecycle, not inside the qualify block")
 
 
 def _field_converter(field: m.Field) -> Callable[[object, object], object]:

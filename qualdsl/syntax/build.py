@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer_NonRecursive, v_args
 from lark.tree import Meta
 
 from qualdsl import nodes as n
 from qualdsl.source import Span
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+MAX_DIGITS = 30  # as ``qualdsl.check.literals.MAX_DIGITS``
+
+
+class NumberTooLarge(Exception):
+    """A count (``at least N``, points, ``N times``) with more digits than any policy needs."""
+
+    def __init__(self, token: Token) -> None:
+        super().__init__(str(token))
+        self.token = token
 
 
 def unquote(literal: str) -> str:
@@ -44,8 +53,9 @@ def _opt_string(items: list[Any]) -> n.String | None:
 
 
 @v_args(meta=True, inline=True)
-class TreeToNodes(Transformer[Token, n.Module]):
-    """Builds nodes bottom-up; ``path`` goes into every span."""
+class TreeToNodes(Transformer_NonRecursive[Token, n.Module]):
+    """Builds nodes bottom-up; ``path`` goes into every span. Non-recursive, so a long
+    chain of conditions (`a and b and c ...`) cannot exhaust Python's stack."""
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -144,7 +154,7 @@ class TreeToNodes(Transformer[Token, n.Module]):
         return -value if sign.type == "MINUS" else value
 
     def cap(self, meta: Meta, amount: Token) -> n.Number:
-        return n.Number(str(amount).replace("_", ""), self._tok_span(amount))
+        return n.Number(str(_int(amount)), self._tok_span(amount))
 
     def window(self, meta: Meta, duration: n.Duration) -> n.Duration:
         return duration
@@ -176,7 +186,7 @@ class TreeToNodes(Transformer[Token, n.Module]):
         return n.PassRule("any", 1, None, None, self._span(meta))
 
     def pass_at_least(self, meta: Meta, _kw: Token, count: Token, of: Token | None = None) -> n.PassRule:
-        total = n.Number(str(of), self._tok_span(of)) if of is not None else None
+        total = n.Number(str(_int(of)), self._tok_span(of)) if of is not None else None
         return n.PassRule("at least", _int(count), total, None, self._span(meta))
 
     def pass_expr(self, meta: Meta, _kw: Token, expr: n.Expr) -> n.PassRule:
@@ -290,7 +300,8 @@ class TreeToNodes(Transformer[Token, n.Module]):
 
     def neg(self, meta: Meta, _minus: Token, operand: n.Expr) -> n.Expr:
         if isinstance(operand, n.Number):
-            return n.Number("-" + operand.text, self._span(meta))
+            text = operand.text[1:] if operand.text.startswith("-") else "-" + operand.text
+            return n.Number(text, self._span(meta))
         return n.Neg(operand, self._span(meta))
 
     def between(self, meta: Meta, operand: n.Expr, low: n.Expr, high: n.Expr) -> n.Between:
@@ -333,5 +344,105 @@ class TreeToNodes(Transformer[Token, n.Module]):
         return n.Passes(self._name(framework), self._span(meta))
 
 
+    # ---- lifecycle, calendars, SLAs ----------------------------------------------------
+    def stage(self, meta: Meta, token: Token) -> n.Name:
+        return self._name(token)
+
+    def owner_name(self, meta: Meta, value: Token | n.String) -> n.String:
+        if isinstance(value, n.String):
+            return value
+        return n.String(str(value), self._tok_span(value))
+
+    def stages_line(self, meta: Meta, *names: n.Name) -> n.StagesLine:
+        return n.StagesLine(names, self._span(meta))
+
+    def start_line(self, meta: Meta, stage: n.Name) -> n.StartLine:
+        return n.StartLine(stage, self._span(meta))
+
+    def final_line(self, meta: Meta, *stages: n.Name) -> n.FinalLine:
+        return n.FinalLine(stages, self._span(meta))
+
+    def owner_line(self, meta: Meta, owner: n.String, *stages: n.Name) -> n.OwnerLine:
+        return n.OwnerLine(owner, stages, self._span(meta))
+
+    def on_event(self, meta: Meta, event: Token) -> tuple[str, n.Name]:
+        return ("on", self._name(event))
+
+    def when_condition(self, meta: Meta, expr: n.Expr) -> tuple[str, n.Expr]:
+        return ("when", expr)
+
+    def transition_owner(self, meta: Meta, owner: n.String) -> tuple[str, n.String]:
+        return ("owner", owner)
+
+    def recycle(self, meta: Meta, _kw: Token, reasons: Token | None = None) -> tuple[str, n.Name | None]:
+        return ("recycle", self._name(reasons) if reasons is not None else None)
+
+    def transition(
+        self, meta: Meta, source: n.Name, _arrow: Token, target: n.Name, *parts: tuple[str, Any]
+    ) -> n.Transition:
+        found = dict(parts)
+        return n.Transition(
+            source, target, found.get("on"), found.get("when"), found.get("owner"), "recycle" in found,
+            found.get("recycle"), self._span(meta),
+        )
+
+    def lifecycle_decl(self, meta: Meta, *items: Any) -> n.LifecycleDecl:
+        def pick(kind: type) -> tuple[Any, ...]:
+            return tuple(i for i in items if isinstance(i, kind))
+
+        return n.LifecycleDecl(
+            pick(n.StagesLine), pick(n.StartLine), pick(n.FinalLine), pick(n.OwnerLine), pick(n.Transition),
+            self._span(meta),
+        )
+
+    def hours_line(self, meta: Meta, first: Token, *rest: Any) -> n.HoursLine:
+        names = [r for r in rest if isinstance(r, Token) and r.type == "NAME"]
+        clocks = [r for r in rest if isinstance(r, Token) and r.type == "CLOCK"]
+        zone = next((r for r in rest if isinstance(r, n.String)), None)
+        last = self._name(names[0]) if names else self._name(first)
+        start, end = (n.String(str(c), self._tok_span(c)) for c in clocks)
+        return n.HoursLine(self._name(first), last, start, end, zone, self._span(meta))
+
+    def closed_line(self, meta: Meta, *dates: n.String) -> n.ClosedLine:
+        return n.ClosedLine(dates, self._span(meta))
+
+    def calendar_decl(self, meta: Meta, name: Token, *items: Any) -> n.CalendarDecl:
+        hours = tuple(i for i in items if isinstance(i, n.HoursLine))
+        closed = tuple(i for i in items if isinstance(i, n.ClosedLine))
+        return n.CalendarDecl(self._name(name), hours, closed, None, self._span(meta))
+
+    def timer_sla(self, meta: Meta, stage: n.Name, *rest: Any) -> n.TimerSla:
+        events = tuple(self._name(r) for r in rest if isinstance(r, Token) and r.type == "NAME")
+        owner = next((r for r in rest if isinstance(r, n.String)), None)
+        within = next(r for r in rest if isinstance(r, n.Duration))
+        # a trailing NAME after the duration is the calendar (`of CAL`)
+        calendar = None
+        tokens = [r for r in rest if not isinstance(r, n.String)]
+        if isinstance(tokens[-1], Token):
+            calendar = self._name(tokens[-1])
+            events = events[:-1]
+        return n.TimerSla(stage, events, owner, within, calendar, self._span(meta))
+
+    def escalation(self, meta: Meta, to: n.String, after: n.Duration, calendar: Token | None = None) -> n.Escalation:
+        return n.Escalation(to, after, self._name(calendar) if calendar is not None else None, self._span(meta))
+
+    def period(self, meta: Meta, token: Token) -> str:
+        return str(token).removesuffix("s") if str(token) in ("days", "weeks") else str(token)
+
+    def volume_sla(self, meta: Meta, owner: n.String, count: Token, stage: n.Name, period: str) -> n.VolumeSla:
+        return n.VolumeSla(owner, _int(count), stage, period, self._span(meta))
+
+    def sla_decl(self, meta: Meta, *items: Any) -> n.SlaDecl:
+        return n.SlaDecl(items, self._span(meta))
+
+    def qualified_as(self, meta: Meta, outcome: n.Name) -> n.QualifiedAs:
+        return n.QualifiedAs(outcome, self._span(meta))
+
+    def at_least_of_framework(self, meta: Meta, count: Token, framework: Token) -> n.AtLeastOf:
+        return n.AtLeastOf(_int(count), self._name(framework), self._span(meta))
+
 def _int(token: Token) -> int:
-    return int(str(token).replace("_", ""))
+    digits = str(token).replace("_", "")
+    if len(digits) > MAX_DIGITS:
+        raise NumberTooLarge(token)
+    return int(digits)
