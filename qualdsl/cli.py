@@ -28,12 +28,15 @@ from qualdsl.batch import (
     read_records,
     result_dict,
 )
-from qualdsl.errors import PolicyError, RecordError, render
+from qualdsl.errors import Diagnostic, PolicyError, RecordError, render
+from qualdsl.fmt import format_source, unified_diff
 from qualdsl.graph import dot, mermaid
 from qualdsl.history import History, iter_sorted, read_history
+from qualdsl.loader import read_source
 from qualdsl.policy import Policy, check_file, normalize_now
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
+from qualdsl.source import Source
 from qualdsl.testing import run_tests
 
 EXIT_OK = 0
@@ -260,6 +263,36 @@ def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...]) -> No
         summary += f", {broken} policy file(s) with errors"
     click.echo(summary)
     sys.exit(EXIT_OK if not failed and not broken else EXIT_POLICY)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Change nothing; print what would change as a diff.")
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite policy FILES in the one canonical layout, keeping every comment."""
+    unformatted = broken = 0
+    for path in files:
+        source = read_source(path)
+        result = format_source(source) if isinstance(source, Source) else source
+        if isinstance(result, Diagnostic):
+            sources = {path: source} if isinstance(source, Source) else {}
+            click.echo(render(result, sources) + "\n", err=True)
+            broken += 1
+            continue
+        assert isinstance(source, Source)
+        if result == source.text:
+            continue
+        unformatted += 1
+        if show_diff:
+            click.echo(unified_diff(path, source.text, result), nl=False)
+        elif check_only:
+            click.echo(f"{path}: not formatted (run `qualdsl fmt {path}`)", err=True)
+        else:
+            Path(path).write_text(result, encoding="utf-8")
+            click.echo(f"formatted {path}")
+    if broken or ((check_only or show_diff) and unformatted):
+        sys.exit(EXIT_POLICY)
 
 
 def _history_or_exit(policy: Policy, path: str, input_format: str, id_key: str) -> History:

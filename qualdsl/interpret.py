@@ -262,7 +262,7 @@ class Interpreter:
 
     def _neg(self, expr: m.Neg) -> Value:
         value = self.eval(expr.operand)
-        return None if value is None else -value  # type: ignore[operator]
+        return None if value is None else negate(value)
 
     def _criteriacount(self, expr: m.CriteriaCount) -> Value:
         framework = self.policy.frameworks[expr.framework]
@@ -313,6 +313,23 @@ def arith(op: str, left: Value, right: Value) -> Value:
 
 
 def _time_arith(op: str, left: Value, right: Value) -> Value:
+    """Dates, times and durations; a result beyond the range Python can hold (year 9999,
+    a billion days) is unknown, as a division by zero is."""
+    try:
+        return _time_arith_exact(op, left, right)
+    except OverflowError:
+        return None
+
+
+def negate(value: Value) -> Value:
+    """``-x``; the negation of a duration beyond the shortest one Python holds is unknown."""
+    try:
+        return -value  # type: ignore[operator]
+    except OverflowError:
+        return None
+
+
+def _time_arith_exact(op: str, left: Value, right: Value) -> Value:
     if op in "*/":
         number = right if isinstance(left, dt.timedelta) else left
         span = left if isinstance(left, dt.timedelta) else right

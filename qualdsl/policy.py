@@ -17,7 +17,7 @@ from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError, s
 from qualdsl.explain import Explanation, explain_trace
 from qualdsl.history import history_event
 from qualdsl.interpret import Trace, interpret
-from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, advance, reference_guards, replay
+from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, advance, replay
 from qualdsl.loader import Loaded, load_file, load_text
 from qualdsl.records import convert_events, convert_lead, to_datetime
 from qualdsl.sla import TimerStatus, sla_status
@@ -55,7 +55,7 @@ class Policy:
         self._compiled: Compiled = compile_policy(model)
         self._decide = self._compiled.decide
         self._declared_events = frozenset(model.events)
-        self._guards = reference_guards(model) if model.lifecycle is not None else None
+        self._guards = self._compiled.guards
 
     # ---- facts -------------------------------------------------------------------
     @property

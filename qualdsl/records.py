@@ -69,6 +69,8 @@ def _to_int(field: str, value: object) -> int:
             except InvalidOperation:
                 raise _fail(field, "a whole number", value) from None
             if number.is_finite() and number == number.to_integral_value():
+                if number.adjusted() >= MAX_INT_DIGITS:  # "1E+999999" is short but huge
+                    raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value) from None
                 return int(number)
             raise _fail(field, "a whole number", value) from None
     raise _fail(field, "a whole number", value)
@@ -93,6 +95,9 @@ def _to_decimal(field: str, value: object, expected: str = "a number") -> Decima
             result = Decimal(text)
         except InvalidOperation:
             raise _fail(field, expected, value) from None
+        if result.is_finite() and result and abs(result.adjusted()) > MAX_INT_DIGITS + 10:
+            # "1E+999999" is short, but arithmetic on it overflows (decimal.Overflow)
+            raise _fail(field, f"{expected} of at most {MAX_INT_DIGITS} digits", value)
     else:
         raise _fail(field, expected, value)
     if not result.is_finite():

@@ -258,3 +258,26 @@ def test_csv_history_with_stage_entry_columns(tmp_path: Path) -> None:
     assert [(t["lead_id"], t["stage"]) for t in lines] == [("A", "sal"), ("B", "mql"), ("C", "lead")]
     assert "row 4" in result.stderr and "`at`" in result.stderr
     assert result.exit_code == 3
+
+
+def test_compiled_guards_replay_like_the_reference_interpreter() -> None:
+    from examples.synthetic_history import history_rows
+    from qualdsl.history import read_history
+    from qualdsl.lifecycle import reference_guards, replay
+    from qualdsl.records import convert_lead
+
+    policy = qualdsl.load(ACME)
+    lines = "\n".join(json.dumps(r) for r in history_rows(400, seed=11))
+    import io
+
+    history = read_history(io.StringIO(lines), "jsonl", policy.model)
+    now = at("2026-12-01T12:00:00")
+    reference = reference_guards(policy.model)
+    compared = 0
+    for item in history.leads.values():
+        lead = convert_lead(policy.model.fields, item.lead) if item.lead is not None else None
+        slow = replay(policy.model, lead, item.events, now, reference, tuple(item.entries))
+        fast = policy.replay(item.lead, item.events, now, item.entries)
+        assert slow == fast, item.lead_id
+        compared += len(fast.visits)
+    assert compared > 400

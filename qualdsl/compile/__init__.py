@@ -20,6 +20,7 @@ class Compiled:
 
     source: str
     decide: DecideFn
+    guards: Callable[[Any, Sequence[object], Any], tuple[object, ...]] | None = None
 
 
 def compile_policy(policy: m.PolicyModel) -> Compiled:
@@ -32,4 +33,4 @@ def compile_policy(policy: m.PolicyModel) -> Compiled:
     linecache.cache[filename] = (
         len(generated.source), None, generated.source.splitlines(True), filename,
     )
-    return Compiled(generated.source, namespace["decide"])
+    return Compiled(generated.source, namespace["decide"], namespace.get("guards"))

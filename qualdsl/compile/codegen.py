@@ -97,6 +97,8 @@ class _Gen:
             return False
         if isinstance(e, m.Arith) and e.op == "/" and not (isinstance(e.right, m.Const) and e.right.value != 0):
             return True
+        if _may_overflow(e):
+            return True
         children = m.children(e)
         if not children:
             return e.nullable  # a field, or a kind of node without parts
@@ -124,13 +126,17 @@ class _Gen:
         self.lines.append("    " * depth + line)
 
     # ---- the function --------------------------------------------------------------
-    def generate(self) -> Generated:
-        self._collect_counters()
-        self.emit("def decide(lead, events, now):", 0)
+    def _prologue(self, signature: str) -> None:
+        """The function head, field reading, event counting and every derived value."""
+        self.emit(signature, 0)
         self._fields()
         self._events()
         for derived in self.policy.order:
             getattr(self, "_derive_" + derived.kind)(derived.name)
+
+    def generate(self) -> Generated:
+        self._collect_counters()
+        self._prologue("def decide(lead, events, now):")
         score_vars = [self.scores[name] for name in self.policy.scores]
         scores_tuple = "(" + "".join(v + ", " for v in score_vars) + ")"
         for rule in self.policy.rules:
@@ -142,8 +148,29 @@ class _Gen:
                 test = f"({cond}) is True" if self.nullable(rule.condition) else cond
                 self.emit(f"if {test}:")
                 self.emit(f"return {rule.index}, {scores_tuple}", 2)
+        if self.policy.lifecycle is not None:
+            self.lines.append("")
+            self._guards(self.policy.lifecycle)
         source = "\n".join(self.lines) + "\n"
         return Generated(source, self.namespace, tuple(self.policy.scores))
+
+    def _guards(self, lifecycle: m.Lifecycle) -> None:
+        """``guards(lead, events, now)``: every transition's condition (True when it has none),
+        with `qualified as X` read from the qualify block's chosen rule ``oi``."""
+        self._prologue("def guards(lead, events, now):")
+        last = self.policy.rules[-1].index
+        self.emit(f"oi = {last}")
+        first = True
+        for rule in self.policy.rules:
+            if rule.condition is None:
+                continue
+            cond = self.expr(rule.condition)
+            test = f"({cond}) is True" if self.nullable(rule.condition) else cond
+            self.emit(f"{'if' if first else 'elif'} {test}:")
+            self.emit(f"oi = {rule.index}", 2)
+            first = False
+        values = [self.expr(t.condition) if t.condition is not None else "True" for t in lifecycle.transitions]
+        self.emit("return (" + "".join(f"{v}, " for v in values) + ")")
 
     def _fields(self) -> None:
         for field in self.policy.fields:
@@ -397,6 +424,8 @@ class _Gen:
         return self._guarded([e.left, e.right], lambda c: f"{c[0]} {e.op} {c[1]}")
 
     def _neg(self, e: m.Neg) -> str:
+        if e.type.kind == "duration":
+            return self._guarded([e.operand], lambda c: f"_rt.negate({c[0]})")
         return self._guarded([e.operand], lambda c: f"-{c[0]}")
 
     def _criteriacount(self, e: m.CriteriaCount) -> str:
@@ -407,7 +436,23 @@ class _Gen:
         return self._combine("at least", e.need, refs)
 
     def _outcomeis(self, e: m.OutcomeIs) -> str:
-        raise NotImplementedError("`qualified as` is evaluated by the lifecycle, not inside the qualify block")
+        # only inside ``guards``, where ``oi`` is the index of the qualify rule that holds
+        indices = frozenset(r.index for r in self.policy.rules if r.outcome == e.outcome)
+        return f"(oi in {self.const(indices, 'rules')})"
+
+
+def _may_overflow(e: m.Expr) -> bool:
+    """Time arithmetic that may leave the range of dates and durations (then unknown, see
+    ``interpret._time_arith``); the checker calls it never unknown. The difference of two
+    times always fits."""
+    if isinstance(e, m.Neg):
+        return e.type.kind == "duration"
+    if not isinstance(e, m.Arith):
+        return False
+    kinds = {e.type.kind, e.left.type.kind, e.right.type.kind}
+    if not kinds & TIME_KINDS:
+        return False
+    return not (e.op == "-" and e.left.type.kind == "datetime" and e.right.type.kind == "datetime")
 
 
 def _field_converter(field: m.Field) -> Callable[[object, object], object]:
@@ -431,6 +476,8 @@ def _all_exprs(policy: m.PolicyModel) -> list[m.Expr]:
         if framework.rule is not None:
             out.append(framework.rule)
     out.extend(r.condition for r in policy.rules if r.condition is not None)
+    if policy.lifecycle is not None:
+        out.extend(t.condition for t in policy.lifecycle.transitions if t.condition is not None)
     return out
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from qualdsl.errors import RecordError
-from qualdsl.interpret import arith, at_least, fold
+from qualdsl.interpret import arith, at_least, fold, negate
 from qualdsl.records import event_parts, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
@@ -36,4 +36,4 @@ def in_items(value: object, items: object) -> object:
     return fold(value) in [fold(i) for i in items]
 
 
-__all__ = ["ZERO", "arith", "at_least", "bad_event", "event_parts", "event_time", "in_items", "is_missing"]
+__all__ = ["ZERO", "arith", "at_least", "bad_event", "event_parts", "event_time", "in_items", "is_missing", "negate"]

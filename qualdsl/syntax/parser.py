@@ -63,6 +63,14 @@ def _literals() -> dict[str, str]:
 
 
 @functools.cache
+def reserved_words() -> frozenset[str]:
+    """Every word the language keeps for itself: such a word cannot name a field or a stage."""
+    words = {v for v in _literals().values() if v.replace("_", "").isalpha()}
+    units = {"minute", "minutes", "hour", "hours", "day", "days", "week", "weeks"}
+    return frozenset(words | units | {"yes", "no", "now", "lead", "all", "any", "passes", "recycle"})
+
+
+@functools.cache
 def _declaration_words() -> tuple[str, ...]:
     """The keywords a declaration starts with, in the order the docs list them."""
     try:
