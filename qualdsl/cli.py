@@ -37,7 +37,7 @@ from qualdsl.policy import Policy, check_file, normalize_now
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
 from qualdsl.source import Source
-from qualdsl.testing import run_tests
+from qualdsl.testing import coverage, render_coverage, run_tests
 
 EXIT_OK = 0
 EXIT_POLICY = 1
@@ -78,12 +78,16 @@ def main() -> None:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="How to print the diagnostics.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="How to print the diagnostics; `github` prints workflow annotations for pull requests.")
 def check(files: tuple[str, ...], fmt: str) -> None:
     """Parse and type-check policy FILES; print every error with its place and a hint."""
     reports = [check_file(f) for f in files]
-    if fmt == "json":
+    if fmt == "github":
+        for report in reports:
+            for diagnostic in report.diagnostics:
+                click.echo(github_annotation(diagnostic))
+    elif fmt == "json":
         payload = [
             {"path": r.path, "ok": r.ok, "library": r.library, "diagnostics": [d.to_dict() for d in r.diagnostics]}
             for r in reports
@@ -102,6 +106,23 @@ def check(files: tuple[str, ...], fmt: str) -> None:
             else:
                 click.echo(f"{report.path}: {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(EXIT_OK if all(r.ok for r in reports) else EXIT_POLICY)
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command that shows the diagnostic on the changed line."""
+    span = diagnostic.span
+    kind = "error" if diagnostic.is_error else "warning"
+    props = (f"file={_github_escape(span.path, True)},line={span.line},col={span.column},"
+             f"endLine={span.end_line},endColumn={span.end_column},title={diagnostic.code}")
+    message = diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else "")
+    return f"::{kind} {props}::{_github_escape(message)}"
 
 
 def _count_lines(path: str) -> int | None:
@@ -233,9 +254,17 @@ def _policy_files(paths: tuple[str, ...], excludes: tuple[str, ...]) -> list[str
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
 @click.option("--exclude", "excludes", multiple=True, default=DEFAULT_EXCLUDES, show_default=True,
               help="Folder names (glob patterns) to skip when searching folders; repeat for several.")
-def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...]) -> None:
-    """Run the `test` blocks of the policies in PATHS (files or folders; default: here)."""
-    passed = failed = broken = 0
+@click.option("--coverage", "show_coverage", is_flag=True, help="List the rules no test exercised, per policy.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Fail (exit 1) when a policy's tests exercise less than PERCENT of its rules.")
+def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...], show_coverage: bool,
+         min_coverage: float | None) -> None:
+    """Run the `test` blocks of the policies in PATHS (files or folders; default: here).
+
+    Coverage counts each qualify rule that chose an outcome, score rule that gave
+    points, segment or framework criterion that held, and lifecycle transition that
+    fired, in some test."""
+    passed = failed = broken = below = 0
     for path in _policy_files(paths, excludes):
         report = check_file(path)
         if report.library:
@@ -246,7 +275,15 @@ def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...]) -> No
             broken += 1
             continue
         policy = qualdsl.load(path)
-        for result in run_tests(policy):
+        results = run_tests(policy)
+        if (show_coverage or min_coverage is not None) and results:
+            cov = coverage(policy, results)
+            for line in render_coverage(path, cov):
+                click.echo(line)
+            if min_coverage is not None and cov.percent < min_coverage:
+                click.echo(f"  below the minimum of {min_coverage:g}%")
+                below += 1
+        for result in results:
             if result.passed:
                 passed += 1
                 if verbose:
@@ -261,8 +298,10 @@ def test(paths: tuple[str, ...], verbose: bool, excludes: tuple[str, ...]) -> No
     summary = f"{passed} passed, {failed} failed"
     if broken:
         summary += f", {broken} policy file(s) with errors"
+    if below:
+        summary += f", {below} policy file(s) below the coverage minimum"
     click.echo(summary)
-    sys.exit(EXIT_OK if not failed and not broken else EXIT_POLICY)
+    sys.exit(EXIT_OK if not failed and not broken and not below else EXIT_POLICY)
 
 
 @main.command(epilog=EXIT_CODES_HELP)

@@ -346,8 +346,12 @@ class _Printer:
                     self.line("}", 1, last, closer=True)
             if d.now is not None:
                 self.line(f"now is {quote(d.now.value)}", 1, d.now.span.line)
-            for e in d.expects:
-                self.lines(wrapped(e, "expect "), 1, e.span.line, e.span.end_line)
+            items: list[tuple[int, list[str], int, int]] = [
+                (e.span.start, wrapped(e, "expect "), e.span.line, e.span.end_line) for e in d.expects
+            ]
+            items += [(s.span.start, [f"expect stage {s.name}"], s.span.line, s.span.end_line) for s in d.stages]
+            for _, rows, first, last in sorted(items, key=lambda item: item[0]):
+                self.lines(rows, 1, first, last)
 
         self.block(f"test {quote(d.name.value)}", d.span.line, d.span.end_line, body)
 

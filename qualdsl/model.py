@@ -322,12 +322,14 @@ class TestEvent:
 
 @attrs.frozen
 class Expectation:
-    """A test's ``expect``: an outcome name, or a condition that must be true."""
+    """A test's ``expect``: an outcome name, a condition that must be true, or the
+    lifecycle stage the test's history ends in (``expect stage sal``)."""
 
     outcome: str | None
     condition: Expr | None
     text: str
     span: Span = _span
+    stage: str | None = None
 
 
 @attrs.frozen

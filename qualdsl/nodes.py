@@ -366,6 +366,7 @@ class TestDecl:
     now: String | None
     expects: tuple[Expr, ...]
     span: Span
+    stages: tuple[Name, ...] = ()
 
 
 

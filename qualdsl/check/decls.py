@@ -331,6 +331,18 @@ class Declarations:
             else:
                 events.extend(built)
         expects = []
+        for stage in decl.stages:
+            if not self.scope.lifecycles:
+                self.scope.report(error("E143", "`expect stage` needs a lifecycle block in the policy", stage.span))
+                ok = False
+                continue
+            names = [n_.name for line in self.scope.lifecycles[0].stages for n_ in line.names]
+            if stage.name not in names:
+                self.scope.report(error("E161", f"unknown stage `{stage.name}`", stage.span,
+                                        suggest(stage.name, names) or "the stages are " + ", ".join(names)))
+                ok = False
+                continue
+            expects.append(m.Expectation(None, None, f"stage {stage.name}", stage.span, stage.name))
         for expr in decl.expects:
             expectation = self._expectation(expr)
             if expectation is None:

@@ -237,6 +237,9 @@ class TreeToNodes(Transformer_NonRecursive[Token, n.Module]):
     def expect(self, meta: Meta, expr: n.Expr) -> tuple[str, n.Expr]:
         return ("expect", expr)
 
+    def expect_stage(self, meta: Meta, stage: n.Name) -> tuple[str, n.Name]:
+        return ("stage", stage)
+
     def test_decl(self, meta: Meta, name: n.String, *items: tuple[str, Any]) -> n.TestDecl:
         lead: list[n.FieldValue] = []
         events: list[n.EventSpec] = []
@@ -247,9 +250,10 @@ class TreeToNodes(Transformer_NonRecursive[Token, n.Module]):
             elif kind == "events":
                 events.extend(value)
         expects = tuple(value for kind, value in items if kind == "expect")
+        stages = tuple(value for kind, value in items if kind == "stage")
         return n.TestDecl(
             name, tuple(lead), tuple(events), nows[-1] if nows else None, expects,
-            self._span(meta),
+            self._span(meta), stages,
         )
 
     # ---- expressions ---------------------------------------------------------
