@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -13,6 +14,10 @@ from qualdsl.source import Source, Span
 from qualdsl.syntax import parse_module
 
 MAX_POLICY_BYTES = 5_000_000
+
+Reader = Callable[[str], Source | Diagnostic]
+"""Reads the file at a path as a Source, or says why it cannot (E151/E152): ``read_source``
+reads the disk; another reader may read, say, a git revision (see ``qualdsl.diff``)."""
 
 
 @attrs.frozen
@@ -53,6 +58,7 @@ def decode(path: str, data: bytes) -> Source | Diagnostic:
 
 
 def read_source(path: str) -> Source | Diagnostic:
+    """The file at ``path`` on disk, decoded (the default ``Reader``)."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -64,18 +70,19 @@ def load_text(text: str, path: str = "<policy>") -> Loaded:
     return _load(Source(path, text.replace("\r\n", "\n").lstrip("\ufeff")))
 
 
-def load_file(path: str) -> Loaded:
-    source = read_source(path)
+def load_file(path: str, read: Reader = read_source) -> Loaded:
+    """The file at ``path`` and every file it `use`s, each read with ``read``."""
+    source = read(path)
     if isinstance(source, Diagnostic):
         return Loaded((), {}, (source,))
-    return _load(source)
+    return _load(source, read)
 
 
-def _load(main: Source) -> Loaded:
+def _load(main: Source, read: Reader = read_source) -> Loaded:
     sources: dict[str, Source] = {main.path: main}
     modules: list[n.Module] = []
     diagnostics: list[Diagnostic] = []
-    _visit(main, [], sources, modules, diagnostics, set())
+    _visit(main, [], sources, modules, diagnostics, set(), read)
     # the main module first, then the used ones in the order they were reached
     modules.sort(key=lambda mod: mod.path != main.path)
     return Loaded(tuple(modules), sources, tuple(diagnostics))
@@ -88,6 +95,7 @@ def _visit(
     modules: list[n.Module],
     diagnostics: list[Diagnostic],
     done: set[str],
+    read: Reader = read_source,
 ) -> None:
     parsed = parse_module(source)
     if isinstance(parsed, Diagnostic):
@@ -97,7 +105,7 @@ def _visit(
     modules.append(parsed)
     for decl in parsed.decls:
         if isinstance(decl, n.UseDecl):
-            _follow(decl, source, [*stack, source.path], sources, modules, diagnostics, done)
+            _follow(decl, source, [*stack, source.path], sources, modules, diagnostics, done, read)
 
 
 def _follow(
@@ -108,6 +116,7 @@ def _follow(
     modules: list[n.Module],
     diagnostics: list[Diagnostic],
     done: set[str],
+    read: Reader = read_source,
 ) -> None:
     base = os.path.dirname(source.path) if not source.path.startswith("<") else "."
     target = os.path.normpath(os.path.join(base, decl.path.value))
@@ -118,7 +127,7 @@ def _follow(
         return
     if _key(target) in done:
         return
-    used = read_source(target)
+    used = read(target)
     if isinstance(used, Diagnostic):
         diagnostics.append(error(
             "E151", f"cannot read the used file `{decl.path.value}` (looked for {target})", decl.path.span,
@@ -126,7 +135,7 @@ def _follow(
         ))
         return
     sources[target] = used
-    _visit(used, stack, sources, modules, diagnostics, done)
+    _visit(used, stack, sources, modules, diagnostics, done, read)
 
 
 def _key(path: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import re
 from click.testing import CliRunner
 
 from qualdsl.cli import main
