@@ -36,6 +36,7 @@ from qualdsl.loader import read_source
 from qualdsl.policy import Policy, check_file, normalize_now
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
+from qualdsl.review_cli import backtest, diff
 from qualdsl.source import Source
 from qualdsl.testing import coverage, render_coverage, run_tests
 
@@ -439,6 +440,10 @@ def graph(policy_path: str, fmt: str) -> None:
         click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(mermaid(policy.model.lifecycle) if fmt == "mermaid" else dot(policy.model.lifecycle), nl=False)
+
+
+main.add_command(diff)
+main.add_command(backtest)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -160,19 +160,29 @@ def _to_duration(field: str, value: object) -> dt.timedelta:
     if isinstance(value, dt.timedelta):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        iso = _ISO_DURATION.match(text.upper())
-        if iso and any(iso.groupdict().values()):
-            parts = {k: int(v) for k, v in iso.groupdict().items() if v}
-            return dt.timedelta(
-                weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
-                minutes=parts.get("m", 0), seconds=parts.get("s", 0),
-            )
-        plain = _DURATION.match(text.lower())
-        if plain and plain.group(2) in UNIT_SECONDS:
-            amount = Decimal(plain.group(1))
-            return dt.timedelta(seconds=float(amount * UNIT_SECONDS[plain.group(2)]))
+        try:
+            parsed = _parse_duration(value)
+        except (OverflowError, ValueError):  # "1000000000 days": longer than a timedelta holds
+            raise _fail(field, "a duration of at most 999,999,999 days", value) from None
+        if parsed is not None:
+            return parsed
     raise _fail(field, 'a duration such as "60 days" or "P60D"', value)
+
+
+def _parse_duration(value: str) -> dt.timedelta | None:
+    text = value.strip()
+    iso = _ISO_DURATION.match(text.upper())
+    if iso and any(iso.groupdict().values()):
+        parts = {k: int(v) for k, v in iso.groupdict().items() if v}
+        return dt.timedelta(
+            weeks=parts.get("w", 0), days=parts.get("d", 0), hours=parts.get("h", 0),
+            minutes=parts.get("m", 0), seconds=parts.get("s", 0),
+        )
+    plain = _DURATION.match(text.lower())
+    if plain and plain.group(2) in UNIT_SECONDS:
+        amount = Decimal(plain.group(1))
+        return dt.timedelta(seconds=float(amount * UNIT_SECONDS[plain.group(2)]))
+    return None
 
 
 def _enum_key(text: str) -> str:
@@ -240,8 +250,8 @@ def raw_value(field: Field, record: Mapping[str, object]) -> object:
 def convert_value(field: Field, value: object, convert: Callable[[str, Any], object]) -> object:
     """Missing → None (or an empty list; or an error for a required field)."""
     if is_missing(value):
-        if field.type.kind == "list":
-            return ()
+        if field.type.kind == "list" and not field.optional:
+            return ()  # a required list that is not given is empty; an optional one is unknown
         if field.optional:
             return None
         raise RecordError(field.name, "is required but missing", value)

@@ -473,7 +473,10 @@ class ExprChecker:
             test = "is not missing" if expr.negated else "is missing"
             if isinstance(operand, m.FieldRef):
                 message = f"`{operand.name}` is never missing (it has no `?`), so `{test}` is always {always}"
-                hint = f"if it may be missing, mark the field optional: `{operand.name} : {operand.type.describe()}?`"
+                example = f"{operand.name} : {_spelled(operand.type)}?"
+                hint = f"if it may be missing, add `?` after its type in the lead block, e.g. `{example}`"
+                if operand.type.kind == "list":
+                    hint += "; a required list that is not given is empty: ask `is empty` for that"
             else:
                 message = f"this value is never missing, so `{test}` is always {always}"
                 hint = "mark the field optional with `?` if it may be missing"
@@ -595,6 +598,15 @@ class ExprChecker:
         nullable = any(_nullable(c.expr) for c in framework.criteria)
         return m.CriteriaCount(name, expr.count, BOOL, nullable, expr.span)
 
+
+
+def _spelled(typ: Type) -> str:
+    """The type as it is written in a lead block."""
+    if typ.kind == "enum":
+        return "one of " + ", ".join(typ.members)
+    if typ.kind == "list" and typ.item is not None:
+        return "list of " + _spelled(typ.item)
+    return "yes/no" if typ.kind == "bool" else typ.kind
 
 
 def _nullable(expr: m.Expr) -> bool:

@@ -51,7 +51,7 @@ def _calendar(scope: Scope, decl: n.CalendarDecl) -> BusinessCalendar | None:
     zones = [z for z in [decl.zone, *(h.zone for h in decl.hours)] if z is not None]
     if not zones:
         scope.report(error("E173", f"calendar `{decl.name.name}` needs a time zone", decl.name.span,
-                           'add e.g. `zone "America/New_York"` or `... 09:00 to 17:00 in "Europe/London"`'))
+                           'add the zone to an hours line, e.g. `monday to friday 09:00 to 17:00 in "America/New_York"`'))
         return None
     zone = zones[0]
     for other in zones[1:]:
