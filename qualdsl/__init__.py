@@ -9,6 +9,8 @@
 from qualdsl.decision import Decision
 from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError
 from qualdsl.explain import Explanation
+from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, Visit
+from qualdsl.sla import TimerStatus
 from qualdsl.policy import EvalResult, Policy, compile_text, load
 
 __all__ = [
@@ -16,10 +18,16 @@ __all__ = [
     "Diagnostic",
     "EvalResult",
     "Explanation",
+    "HistoryEvent",
     "Policy",
     "PolicyError",
     "QualdslError",
     "RecordError",
+    "StageEntry",
+    "Step",
+    "Timeline",
+    "TimerStatus",
+    "Visit",
     "compile_text",
     "load",
 ]

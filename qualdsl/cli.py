@@ -363,13 +363,20 @@ def _replay_all(policy: Policy, history: History, now: Any, label: str) -> Itera
                 yield None, f"lead {item.lead_id}: {exc}"
 
 
+HISTORY_EXIT_HELP = """\b
+Exit codes:
+  0  success
+  1  the policy has errors
+  2  wrong usage, or the history file cannot be read
+  3  some history rows or leads had problems (listed; the rest was used)"""
+
 HISTORY_HELP = """\b
 HISTORY is JSONL (rows {"lead_id", "type", "at", "reason"} for events,
 {"lead_id", "stage", "at"} for recorded stage entries, {"lead_id", "lead": {...}} for fields)
 or CSV (one row per lead: lead_id, <stage>_at and <event>_at columns, other columns are fields)."""
 
 
-@main.command(epilog=EXIT_CODES_HELP, help="Replay each lead's HISTORY through the lifecycle: its stages, when, "
+@main.command(epilog=HISTORY_EXIT_HELP, help="Replay each lead's HISTORY through the lifecycle: its stages, when, "
               "owner and time in each.\n\n" + HISTORY_HELP)
 @click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
 @click.argument("history_path", metavar="HISTORY", type=click.Path(allow_dash=True, dir_okay=False))
@@ -390,6 +397,9 @@ def lifecycle(policy_path: str, history_path: str, now_text: str | None, input_f
             click.echo(error, err=True)
             failed = True
             continue
+        for trouble in outcome.timeline.problems:
+            click.echo(f"lead {outcome.lead_id}: {trouble}", err=True)
+            failed = True
         if fmt == "jsonl":
             click.echo(json.dumps({"lead_id": outcome.lead_id, **outcome.timeline.to_dict(now)}))
         else:
@@ -398,7 +408,7 @@ def lifecycle(policy_path: str, history_path: str, now_text: str | None, input_f
     sys.exit(EXIT_RECORDS if failed else EXIT_OK)
 
 
-@main.command(epilog=EXIT_CODES_HELP, help="Report SLA compliance over HISTORY: per SLA, owner and month; breaches "
+@main.command(epilog=HISTORY_EXIT_HELP, help="Report SLA compliance over HISTORY: per SLA, owner and month; breaches "
               "and leads at risk; time to act; volume commitments; stage conversion and time in stage.\n\n"
               + HISTORY_HELP)
 @click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
@@ -421,6 +431,7 @@ def sla(policy_path: str, history_path: str, now_text: str, input_format: str, i
             problems.append({"row": None, "lead_id": None, "message": error})
         else:
             outcomes.append(outcome)
+            problems.extend({"row": None, "lead_id": outcome.lead_id, "message": p} for p in outcome.timeline.problems)
     report = build_report(policy.model, outcomes, now, history.rows, problems)
     text = json.dumps(report, indent=2) + "\n" if fmt == "json" else render_report(report, markdown=fmt == "markdown")
     if output == "-":

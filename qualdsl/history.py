@@ -71,8 +71,8 @@ def history_event(raw: object, declared: Iterable[str], where: str = "events") -
     else:
         raise RecordError(where, 'an event is a (type, time) pair or {"type": ..., "at": ...}', raw)
     if not isinstance(kind, str) or kind not in declared:
-        raise RecordError(f"{where}.type", "is not a declared event", kind)
-    when = to_datetime(f"{where}.at", at)
+        raise RecordError(f"{where}.type", f"{kind!r} is not a declared event", kind)
+    when = to_datetime(f"{where}.at" if where != kind else where, at)
     return HistoryEvent(kind, when, reason if isinstance(reason, str) and reason.strip() else None)
 
 
@@ -124,10 +124,10 @@ class _Builder:
         except RecordError as exc:
             self.problem(row, lead_id, str(exc))
 
-    def add_entry(self, row: int, history: LeadHistory, stage: object, at: object) -> None:
+    def add_entry(self, row: int, history: LeadHistory, stage: object, at: object, column: str = "at") -> None:
         if not isinstance(stage, str) or stage not in self.stages:
-            raise RecordError("stage", "is not a stage of the lifecycle", stage)
-        when = to_datetime("at", at)
+            raise RecordError("stage", f"{stage!r} is not a stage of the lifecycle", stage)
+        when = to_datetime(column, at)
         self.timed(row, history, when)
         history.entries.append(StageEntry(stage, when))
 
@@ -147,9 +147,9 @@ class _Builder:
                     continue
                 try:
                     if name in self.stages:
-                        self.add_entry(row, history, name, value)
+                        self.add_entry(row, history, name, value, column)
                     else:
-                        event = history_event((name, value), self.events, column)
+                        event = history_event((name, value), self.events, name)
                         history.events.append(event)
                 except RecordError as exc:
                     self.problem(row, history.lead_id, str(exc))

@@ -147,6 +147,26 @@ class Policy:
     def _history(self, events: Iterable[Any]) -> list[HistoryEvent]:
         return [history_event(e, self._declared_events, f"events[{i}]") for i, e in enumerate(events)]
 
+    def _entries(self, entries: Iterable[Any]) -> tuple[StageEntry, ...]:
+        """Recorded stage entries from StageEntry objects, (stage, time) pairs or {"stage", "at"} mappings."""
+        stages = self._lifecycle().stages
+        out = []
+        stage: object
+        at: object
+        for i, raw in enumerate(entries):
+            if isinstance(raw, StageEntry):
+                stage, at = raw.stage, raw.at
+            elif isinstance(raw, tuple) and len(raw) == 2:
+                stage, at = raw
+            elif isinstance(raw, Mapping):
+                stage, at = raw.get("stage"), raw.get("at")
+            else:
+                raise RecordError(f"entries[{i}]", 'a stage entry is a (stage, time) pair or {"stage": ..., "at": ...}', raw)
+            if not isinstance(stage, str) or stage not in stages:
+                raise RecordError(f"entries[{i}].stage", f"{stage!r} is not a stage of the lifecycle", stage)
+            out.append(StageEntry(stage, to_datetime(f"entries[{i}].at", at)))
+        return tuple(out)
+
     def _lead_values(self, lead: Mapping[str, Any] | None) -> dict[str, object] | None:
         return None if lead is None else convert_lead(self.model.fields, lead)
 
@@ -181,7 +201,7 @@ class Policy:
         """The whole stage timeline of a lead from its event history: stages, times, owners."""
         self._lifecycle()
         return replay(self.model, self._lead_values(lead), self._history(events), normalize_now(now), self._guards,
-                      tuple(entries))
+                      self._entries(entries))
 
     def sla_status(
         self,
@@ -194,7 +214,7 @@ class Policy:
         self._lifecycle()
         when = normalize_now(now)
         history = self._history(events)
-        timeline = replay(self.model, self._lead_values(lead), history, when, self._guards, tuple(entries))
+        timeline = replay(self.model, self._lead_values(lead), history, when, self._guards, self._entries(entries))
         return sla_status(self.model, timeline, history, when)
 
     def sla_status_of(self, timeline: Timeline, events: Iterable[Any], now: dt.datetime | str | None = None) -> list[TimerStatus]:

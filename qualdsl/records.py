@@ -288,6 +288,6 @@ def convert_events(
     for i, event in enumerate(events):
         kind, at = event_parts(event)
         if not isinstance(kind, str) or kind not in declared:
-            raise RecordError(f"events[{i}].type", "is not a declared event", kind)
+            raise RecordError(f"events[{i}].type", f"{kind!r} is not a declared event", kind)
         out.append((kind, to_datetime(f"events[{i}].at", at)))
     return out

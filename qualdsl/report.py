@@ -221,8 +221,8 @@ def render(report: dict[str, Any], markdown: bool = False) -> str:
         if len(items) > MAX_LISTED:
             out.append(f"... and {len(items) - MAX_LISTED} more (see --format json)")
     if report["escalations_due"]:
-        section("Escalations due", ["to", "leads"], sorted(report["escalations_due"].items()))
+        section("Escalations due", ["to", "timers"], sorted(report["escalations_due"].items()))
     if report["problems"]:
         section("Rows with problems", ["row", "lead", "problem"],
-                [[p["row"], p["lead_id"] or "-", p["message"]] for p in report["problems"][:MAX_LISTED]])
+                [[p["row"] or "-", p["lead_id"] or "-", p["message"]] for p in report["problems"][:MAX_LISTED]])
     return "\n".join(out) + "\n"

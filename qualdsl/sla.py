@@ -44,7 +44,7 @@ class TimerStatus:
             "action": self.action,
             "state": self.state,
             "business_seconds_remaining": int(self.remaining.total_seconds()),
-            "business_seconds_to_act": int(self.time_to_act.total_seconds()) if self.time_to_act else None,
+            "business_seconds_to_act": int(self.time_to_act.total_seconds()) if self.time_to_act is not None else None,
             "escalations_due": list(self.escalations_due),
         }
 

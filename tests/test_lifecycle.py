@@ -256,7 +256,7 @@ def test_csv_history_with_stage_entry_columns(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["lifecycle", str(policy_file), str(history), "--now", "2026-11-04T12:00:00Z"])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(t["lead_id"], t["stage"]) for t in lines] == [("A", "sal"), ("B", "mql"), ("C", "lead")]
-    assert "row 4" in result.stderr and "`at`" in result.stderr
+    assert "row 4: field `mql_at`" in result.stderr and '"yesterday"' in result.stderr
     assert result.exit_code == 3
 
 

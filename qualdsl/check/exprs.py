@@ -565,7 +565,7 @@ class ExprChecker:
         if not self.allow_outcomes:
             self.scope.report(error(
                 "E127", "`qualified as` can be used in lifecycle transitions and tests, not here", expr.span,
-                "inside the qualify block, say the conditions themselves",
+                "in segments, scores, frameworks and the qualify block, say the conditions themselves",
             ))
             return None
         if name not in self.scope.outcomes:

@@ -57,8 +57,6 @@ def build_lifecycle(scope: Scope, decls: Declarations) -> m.Lifecycle | None:
         built = _transition(scope, guards, index, t, known)
         if built is not None:
             transitions.append(built)
-            if built.owner is not None:
-                owners.setdefault(built.target, built.owner)
     if start is None or len(transitions) != len(decl.transitions):
         return None
     lifecycle = m.Lifecycle(tuple(stages), start, finals, owners, tuple(transitions), decl.span)

@@ -26,12 +26,16 @@ def build_calendars(scope: Scope) -> dict[str, BusinessCalendar]:
     return out
 
 
-def _clock(scope: Scope, text: n.String) -> dt.time | None:
+def _clock(scope: Scope, text: n.String, end: bool = False) -> dt.time | None:
     match = _CLOCK.match(text.value)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
-        if hour == 24 and minute == 0:
+        if hour == 24 and minute == 0 and end:
             return dt.time(0)
+        if hour == 24 and minute == 0:
+            scope.report(error("E171", "24:00 ends a day; a working interval cannot start at it", text.span,
+                               "start at 00:00"))
+            return None
         if hour < 24 and minute < 60:
             return dt.time(hour, minute)
     scope.report(error("E171", f"`{text.value}` is not a time of day", text.span, "write it as 09:00 or 17:30"))
@@ -63,7 +67,7 @@ def _calendar(scope: Scope, decl: n.CalendarDecl) -> BusinessCalendar | None:
     ok = True
     for line in decl.hours:
         first, last = _weekday(scope, line.first_day), _weekday(scope, line.last_day)
-        start, end = _clock(scope, line.start), _clock(scope, line.end)
+        start, end = _clock(scope, line.start), _clock(scope, line.end, end=True)
         if first is None or last is None or start is None or end is None:
             ok = False
             continue
@@ -81,8 +85,13 @@ def _calendar(scope: Scope, decl: n.CalendarDecl) -> BusinessCalendar | None:
         return None
     problems = calendar_problems(decl.name.name, zone.value, hours)
     for problem in problems:
-        scope.report(error("E174", problem, zone.span if "zone" in problem else decl.span,
-                           "working hours of one day must not overlap, and each must end after it starts"))
+        if "zone" in problem:
+            where, hint = zone.span, 'use an IANA time zone name, e.g. "America/New_York" or "Europe/London"'
+        elif "no working time" in problem:
+            where, hint = decl.span, "add at least one line such as `monday to friday 09:00 to 17:00`"
+        else:
+            where, hint = decl.span, "working hours of one day must not overlap, and each must end after it starts"
+        scope.report(error("E174", problem, where, hint))
     if problems:
         return None
     return BusinessCalendar(decl.name.name, zone.value, tuple(hours), frozenset(closed))
@@ -110,6 +119,8 @@ def build_slas(
             step = _escalation(scope, item, calendars)
             if step is not None:
                 last = timers[-1]
+                if item.calendar is None:  # an escalation counts in its timer's calendar
+                    step = m.Escalation(step.to, step.after, step.days, last.calendar, step.text)
                 timers[-1] = m.TimerRule(
                     last.index, last.stage, last.events, last.owner, last.within, last.days, last.calendar,
                     (*last.escalations, step), last.text, last.span,

@@ -15,7 +15,7 @@ ZERO = dt.timedelta(0)
 
 def bad_event(events: Sequence[object], event: object, name: object) -> RecordError:
     index = _index_of(events, event)
-    return RecordError(f"events[{index}].type", "is not a declared event", name)
+    return RecordError(f"events[{index}].type", f"{name!r} is not a declared event", name)
 
 
 def event_time(events: Sequence[object], event: object, at: object) -> dt.datetime:
