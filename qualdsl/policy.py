@@ -55,6 +55,8 @@ class Policy:
         self._compiled: Compiled = compile_policy(model)
         self._decide = self._compiled.decide
         self._declared_events = frozenset(model.events)
+        self.score_names: tuple[str, ...] = tuple(model.scores)
+        self.outcome_names: tuple[str, ...] = tuple(rule.outcome for rule in model.rules)
         self._guards = self._compiled.guards
 
     # ---- facts -------------------------------------------------------------------
@@ -89,10 +91,10 @@ class Policy:
         when = now if now.__class__ is dt.datetime and now.tzinfo is not None else normalize_now(now)  # type: ignore[union-attr]
         if events.__class__ is not list and events.__class__ is not tuple:
             events = list(events)
-        if not isinstance(lead, Mapping):
+        if lead.__class__ is not dict and not isinstance(lead, Mapping):
             raise RecordError("lead", "a lead must be a mapping of field names to values", lead)
         index, scores = self._decide(lead, events, when)
-        return Decision(self, index, scores, lead, events, when)  # type: ignore[arg-type]
+        return Decision(self, index, scores, (lead, events, when))  # type: ignore[arg-type]
 
     def evaluate_many(
         self,

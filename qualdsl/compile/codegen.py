@@ -48,7 +48,7 @@ class _Gen:
         self.lines: list[str] = []
         self.namespace: dict[str, object] = {
             "_Decimal": Decimal, "_date": dt.date, "_datetime": dt.datetime,
-            "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO,
+            "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO, "_U": runtime.UNSET,
         }
         self._const_ids: dict[tuple[str, object], str] = {}
         self._temps = 0
@@ -62,6 +62,7 @@ class _Gen:
             for j, c in enumerate(fw.criteria)
         }
         self.counters: dict[tuple[str | None, dt.timedelta | None], str] = {}
+        self.lazy: dict[str, str] = {}
         self._nullable: dict[tuple[str, str, str], bool] = {}
 
     # ---- helpers ----------------------------------------------------------------
@@ -131,6 +132,9 @@ class _Gen:
         self.emit(signature, 0)
         self._fields()
         self._events()
+        lazies = [*self.segments.values(), *self.criteria.values(), *self.frameworks.values()]
+        if lazies:
+            self.emit(" = ".join(lazies) + " = _U")
         for derived in self.policy.order:
             getattr(self, "_derive_" + derived.kind)(derived.name)
 
@@ -184,6 +188,15 @@ class _Gen:
                 self.emit(f"{var} = lead.get({column})", 2)
                 self.emit(f"elif {column} in lead and _rt.is_missing({var}):")
                 self.emit(f"{var} = lead[{column}]", 2)
+            item = field.type.item.kind if field.type.kind == "list" and field.type.item is not None else ""
+            if item in ("text", "int"):
+                plain = self.temp()
+                self.emit(f"{plain} = _rt.plain_list({var}, {item == 'text'})")
+                self.emit(f"if {plain} is None:")
+                self.emit(f"{var} = {conv}({fid}, {var})", 2)
+                self.emit("else:")
+                self.emit(f"{var} = {plain}", 2)
+                continue
             fast = self._fast_check(field, var)
             if field.optional and field.type.kind != "list":
                 self.emit(f"if {var} is not None and not ({fast}):")
@@ -259,13 +272,16 @@ class _Gen:
         codes = [self.expr(i) for i in items]
         if not any(self.nullable(i) for i in items):
             return "(" + " + ".join(f"({c})" for c in codes) + f") >= {need}"
-        return f"_rt.at_least(({', '.join(codes)},), {need})"
+        # three-valued count, inline: true when enough hold; false when even the unknowns could not help
+        temps = [self.temp() for _ in codes]
+        total = self.temp()
+        held = " + ".join(f"(({t} := {c}) is True)" for t, c in zip(temps, codes, strict=True))
+        unknown = " + ".join(f"({t} is None)" for t in temps)
+        return f"(True if ({total} := {held}) >= {need} else (False if {total} + {unknown} < {need} else None))"
 
     def _derive_segment(self, name: str) -> None:
         segment = self.policy.segments[name]
-        self.emit(f"# line {segment.span.line}: segment")
-        code = self._combine(segment.mode, segment.need, [c.expr for c in segment.criteria])
-        self.emit(f"{self.segments[name]} = {code}")
+        self.lazy[self.segments[name]] = self._combine(segment.mode, segment.need, [c.expr for c in segment.criteria])
 
     def _derive_score(self, name: str) -> None:
         score = self.policy.scores[name]
@@ -290,18 +306,21 @@ class _Gen:
 
     def _derive_framework(self, name: str) -> None:
         framework = self.policy.frameworks[name]
-        self.emit(f"# line {framework.span.line}: framework")
         refs: list[m.Expr] = []
         for crit in framework.criteria:
-            var = self.criteria[(name, crit.name)]
-            self.emit(f"{var} = {self.expr(crit.expr)}")
+            self.lazy[self.criteria[(name, crit.name)]] = self.expr(crit.expr)
             refs.append(m.CriterionRef(name, crit.name, crit.expr.type, crit.expr.nullable, crit.span))
         if framework.mode == "expr":
             assert framework.rule is not None
             code = self.expr(framework.rule)
         else:
             code = self._combine(framework.mode, framework.need, refs)
-        self.emit(f"{self.frameworks[name]} = {code}")
+        self.lazy[self.frameworks[name]] = code
+
+    def _lazy(self, var: str) -> str:
+        """A segment, framework or criterion is computed where it is first needed, once:
+        its variable starts as ``_U`` and the first use assigns it."""
+        return f"({var} if {var} is not _U else ({var} := {self.lazy[var]}))"
 
     # ---- expressions ---------------------------------------------------------------------
     def expr(self, e: m.Expr) -> str:
@@ -325,16 +344,16 @@ class _Gen:
         return self.fields[e.name]
 
     def _segmentref(self, e: m.SegmentRef) -> str:
-        return self.segments[e.name]
+        return self._lazy(self.segments[e.name])
 
     def _scoreref(self, e: m.ScoreRef) -> str:
         return self.scores[e.name]
 
     def _frameworkpass(self, e: m.FrameworkPass) -> str:
-        return self.frameworks[e.name]
+        return self._lazy(self.frameworks[e.name])
 
     def _criterionref(self, e: m.CriterionRef) -> str:
-        return self.criteria[(e.framework, e.criterion)]
+        return self._lazy(self.criteria[(e.framework, e.criterion)])
 
     def _eventcount(self, e: m.EventCount) -> str:
         return self.counters[(e.event, e.window)]
@@ -397,8 +416,16 @@ class _Gen:
         return self._guarded([e.left, e.right], lambda c: f"{c[1]} in {c[0]}")
 
     def _kleene(self, op: str, items: list[m.Expr] | tuple[m.Expr, ...]) -> str:
+        known = [i for i in items if not self.nullable(i)]
+        maybe = [i for i in items if self.nullable(i)]
+        if known and maybe:
+            # Python's and/or are three-valued when every unknown-capable operand comes last
+            # (the operands have no effects, so their order is free): a and b and (x ∧ y)
+            return "(" + f" {op} ".join([*(self.expr(i) for i in known), self._kleene(op, maybe)]) + ")"
+        if len(maybe) == 1:
+            return self.expr(maybe[0])
         codes = [self.expr(i) for i in items]
-        if not any(self.nullable(i) for i in items):
+        if not maybe:
             return "(" + f" {op} ".join(codes) + ")"
         stop = "False" if op == "and" else "True"
         temps = [self.temp() for _ in codes]

@@ -11,6 +11,7 @@ from qualdsl.interpret import arith, at_least, fold, negate
 from qualdsl.records import event_parts, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
+UNSET = object()  # a lazily computed value not computed yet
 
 
 def bad_event(events: Sequence[object], event: object, name: object) -> RecordError:
@@ -27,6 +28,20 @@ def _index_of(events: Sequence[object], event: object) -> int:
         if candidate is event:
             return i
     return -1
+
+
+def plain_list(value: object, text: bool) -> tuple[object, ...] | None:
+    """The list as a tuple when every item already has its final form (a stripped, non-empty
+    text, or an int); None sends the value to the full converter."""
+    if value.__class__ is not list and value.__class__ is not tuple:
+        return None
+    for item in value:  # type: ignore[attr-defined]
+        if text:
+            if item.__class__ is not str or not item or item.strip() is not item:
+                return None
+        elif item.__class__ is not int:
+            return None
+    return tuple(value)  # type: ignore[arg-type]
 
 
 def in_items(value: object, items: object) -> object:
