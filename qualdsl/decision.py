@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
-
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from qualdsl.explain import Explanation
 
@@ -64,7 +63,7 @@ class Decision(tuple):  # type: ignore[type-arg]
 
     @property
     def scores(self) -> dict[str, int]:
-        return dict(zip(self.policy.score_names, self.score_values))
+        return dict(zip(self.policy.score_names, self.score_values, strict=False))  # same length by construction
 
     def explain(self) -> Explanation:
         return self.policy.explain(self.lead, self.events, self.now)
