@@ -10,8 +10,8 @@ from qualdsl.decision import Decision
 from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError
 from qualdsl.explain import Explanation
 from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, Visit
-from qualdsl.sla import TimerStatus
 from qualdsl.policy import EvalResult, Policy, compile_text, load
+from qualdsl.sla import TimerStatus
 
 __all__ = [
     "Decision",

@@ -37,6 +37,7 @@ from qualdsl.policy import Policy, check_file, normalize_now
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
 from qualdsl.review_cli import backtest, diff
+from qualdsl.server.cli import serve
 from qualdsl.source import Source
 from qualdsl.testing import coverage, render_coverage, run_tests
 
@@ -455,6 +456,7 @@ def graph(policy_path: str, fmt: str) -> None:
 
 main.add_command(diff)
 main.add_command(backtest)
+main.add_command(serve)
 
 
 if __name__ == "__main__":  # pragma: no cover
