@@ -16,13 +16,16 @@ def conjuncts(expr: m.Expr) -> frozenset[m.Expr]:
 def unreachable_rules(rules: tuple[m.QualifyRule, ...]) -> list[Diagnostic]:
     """A rule can never win when an earlier rule's conditions are all among its own."""
     found = []
+    parts = [conjuncts(rule.condition) if rule.condition is not None else None for rule in rules]
     for j, later in enumerate(rules):
-        if later.condition is None:
+        mine = parts[j]
+        if mine is None:
             continue
-        for earlier in rules[:j]:
-            if earlier.condition is None:
+        for i, earlier in enumerate(rules[:j]):
+            theirs = parts[i]
+            if theirs is None:
                 continue
-            if conjuncts(earlier.condition) <= conjuncts(later.condition):
+            if theirs <= mine:
                 found.append(warning(
                     "W302",
                     f"the rule for `{later.outcome}` can never apply: whenever it holds, the earlier "
