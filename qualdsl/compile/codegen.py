@@ -271,7 +271,8 @@ class _Gen:
             return self._kleene("or", items) if len(items) > 1 else self.expr(items[0])
         codes = [self.expr(i) for i in items]
         if not any(self.nullable(i) for i in items):
-            return "(" + " + ".join(f"({c})" for c in codes) + f") >= {need}"
+            # parenthesized whole: as an operand, `a + b >= 2 != x` would chain the comparisons
+            return "((" + " + ".join(f"({c})" for c in codes) + f") >= {need})"
         # three-valued count, inline: true when enough hold; false when even the unknowns could not help
         temps = [self.temp() for _ in codes]
         total = self.temp()
