@@ -28,6 +28,7 @@ from qualdsl.batch import (
     read_records,
     result_dict,
 )
+from qualdsl.catalogue_cli import explain_error
 from qualdsl.errors import Diagnostic, PolicyError, RecordError, render
 from qualdsl.fmt import format_source, unified_diff
 from qualdsl.graph import dot, mermaid
@@ -457,6 +458,7 @@ def graph(policy_path: str, fmt: str) -> None:
 main.add_command(diff)
 main.add_command(backtest)
 main.add_command(serve)
+main.add_command(explain_error)
 
 
 if __name__ == "__main__":  # pragma: no cover
