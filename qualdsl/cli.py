@@ -40,6 +40,8 @@ from qualdsl.report import render as render_report
 from qualdsl.review_cli import backtest, diff
 from qualdsl.server.cli import serve
 from qualdsl.source import Source
+from qualdsl.sql.cli import run_eval_duckdb
+from qualdsl.sql.cli import sql as sql_command
 from qualdsl.testing import coverage, render_coverage, run_tests
 
 EXIT_OK = 0
@@ -150,9 +152,13 @@ def _count_lines(path: str) -> int | None:
               help="The JSON key that holds a lead's events ({type, at} objects).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal and INPUT is a file).")
+@click.option("--engine", type=click.Choice(["python", "duckdb"]), default="python", show_default=True,
+              help="duckdb runs the policy as one SQL query over CSV/Parquet files (extra qualdsl[sql]; docs/sql.md).")
+@click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False),
+              help="With --engine duckdb: a CSV/Parquet file of events (lead_id, type, at), joined on --id-column.")
 def eval_(policy_path: str, input_path: str, input_format: str, output: str, output_format: str,
           now_text: str | None, id_column: str | None, explain: bool, events_key: str,
-          progress: bool | None) -> None:
+          progress: bool | None, engine: str, events_path: str | None) -> None:
     """Decide every lead in INPUT (CSV, JSONL or a JSON array; `-` reads stdin).
 
     Input columns are matched to lead fields by field name, or by the column named
@@ -161,6 +167,11 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     """
     policy = _load_or_exit(policy_path)
     now = _now_option(now_text)
+    if engine == "duckdb":
+        run_eval_duckdb(policy, input_path, events_path, normalize_now(now), output, output_format, id_column)
+        return
+    if events_path is not None:
+        raise click.UsageError("--events goes with --engine duckdb; with the Python engine, events come under --events-key")
     try:
         fmt = detect_format(input_path, input_format)
         stream = open_input(input_path)
@@ -459,6 +470,7 @@ main.add_command(diff)
 main.add_command(backtest)
 main.add_command(serve)
 main.add_command(explain_error)
+main.add_command(sql_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
