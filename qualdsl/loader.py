@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
-from pathlib import Path
 
 import attrs
 
@@ -60,9 +60,13 @@ def decode(path: str, data: bytes) -> Source | Diagnostic:
 def read_source(path: str) -> Source | Diagnostic:
     """The file at ``path`` on disk, decoded (the default ``Reader``)."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return error("E151", f"cannot read `{path}`: {exc.strerror or exc}", Span.point(path, 1, 1))
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            # a device (`/dev/zero`), a pipe or a folder: reading it would never end, or block
+            return error("E151", f"cannot read `{path}`: it is not a regular file", Span.point(path, 1, 1))
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_POLICY_BYTES + 1)  # enough to tell that it is too large
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        return error("E151", f"cannot read `{path}`: {getattr(exc, 'strerror', None) or exc}", Span.point(path, 1, 1))
     return decode(path, data)
 
 
@@ -139,4 +143,9 @@ def _follow(
 
 
 def _key(path: str) -> str:
-    return os.path.realpath(path) if not path.startswith("<") else path
+    if path.startswith("<"):
+        return path
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL in the path, or one too long to resolve
+        return os.path.normpath(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +22,8 @@ from qualdsl.types import Type
 TRUE_TEXTS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_TEXTS = frozenset({"no", "n", "false", "f", "0"})
 MAX_INT_DIGITS = 30
+INT_LIMIT = 10**MAX_INT_DIGITS  # an int is below this in size (the compiled evaluator's fast path agrees)
+MAX_DECIMAL_EXPONENT = MAX_INT_DIGITS + 10  # a number or amount (not 0) is between 1E-40 and 1E+41
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
 _ISO_DURATION = re.compile(
@@ -41,18 +44,51 @@ def is_missing(value: object) -> bool:
     return False
 
 
+MAX_SHOWN = 80  # characters of a refused value quoted in an error message
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = MAX_SHOWN
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxset = _SHOWN.maxfrozenset = _SHOWN.maxdict = 10
+
+
+def shown(value: object) -> str:
+    """A refused value as an error message quotes it: short, whatever its size or nesting."""
+    if isinstance(value, str):
+        if len(value) <= MAX_SHOWN:
+            return f'"{value}"'
+        return f'"{value[:MAX_SHOWN]}…" ({len(value):,} characters)'
+    if isinstance(value, int) and _huge_int(value):
+        return f"a whole number of about {_digits(value):,} digits"  # repr() of it fails (int_max_str_digits)
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # a value whose repr fails: say what it is
+        return f"a value of type {type(value).__name__}"
+
+
+def _huge_int(value: object) -> bool:
+    return isinstance(value, int) and value.bit_length() > 3000  # about 900 digits
+
+
+def _digits(value: int) -> int:
+    return int(value.bit_length() * 0.30103) + 1
+
+
 def _fail(field: str, expected: str, value: object) -> RecordError:
-    shown = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return RecordError(field, f"expected {expected}, got {shown}", value)
+    kept = shown(value) if _huge_int(value) else value  # an int JSON or str() cannot write
+    return RecordError(field, f"expected {expected}, got {shown(value)}", kept)
 
 
 def _to_int(field: str, value: object) -> int:
     if isinstance(value, bool):
         raise _fail(field, "a whole number", value)
     if isinstance(value, int):
-        return value
+        if -INT_LIMIT < value < INT_LIMIT:
+            return value
+        raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value)
     if isinstance(value, (float, Decimal)):
-        if not math.isfinite(value) or value != int(value):
+        if not math.isfinite(value) or not -INT_LIMIT < value < INT_LIMIT:  # before int(): 1E+999999
+            what = "a whole number" if not math.isfinite(value) else f"a whole number of at most {MAX_INT_DIGITS} digits"
+            raise _fail(field, what, value)
+        if value != int(value):
             raise _fail(field, "a whole number", value)
         return int(value)
     if isinstance(value, str):
@@ -68,9 +104,9 @@ def _to_int(field: str, value: object) -> int:
                 number = Decimal(text)
             except InvalidOperation:
                 raise _fail(field, "a whole number", value) from None
+            if number.is_finite() and number.adjusted() >= MAX_INT_DIGITS:  # "1E+999999" is short but huge
+                raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value) from None
             if number.is_finite() and number == number.to_integral_value():
-                if number.adjusted() >= MAX_INT_DIGITS:  # "1E+999999" is short but huge
-                    raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value) from None
                 return int(number)
             raise _fail(field, "a whole number", value) from None
     raise _fail(field, "a whole number", value)
@@ -82,7 +118,9 @@ def _to_decimal(field: str, value: object, expected: str = "a number") -> Decima
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
-        return Decimal(value)
+        if -INT_LIMIT < value < INT_LIMIT:
+            return Decimal(value)
+        result = Decimal(value) if not _huge_int(value) else Decimal("1E+999")  # too large either way
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
@@ -95,13 +133,14 @@ def _to_decimal(field: str, value: object, expected: str = "a number") -> Decima
             result = Decimal(text)
         except InvalidOperation:
             raise _fail(field, expected, value) from None
-        if result.is_finite() and result and abs(result.adjusted()) > MAX_INT_DIGITS + 10:
-            # "1E+999999" is short, but arithmetic on it overflows (decimal.Overflow)
-            raise _fail(field, f"{expected} of at most {MAX_INT_DIGITS} digits", value)
     else:
         raise _fail(field, expected, value)
     if not result.is_finite():
         raise _fail(field, f"{expected} (not infinite or NaN)", value)
+    if result and abs(result.adjusted()) > MAX_DECIMAL_EXPONENT:
+        # "1E+999999" (or a float 1e308) is short, but arithmetic on it overflows (decimal.Overflow);
+        # the same bound for every form the value comes in, so a CSV cell and a JSON number agree
+        raise _fail(field, f"{expected} of at most {MAX_INT_DIGITS} digits", value)
     return result
 
 
@@ -112,7 +151,7 @@ def _to_money(field: str, value: object) -> Decimal:
 def _to_text(field: str, value: object) -> str:
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) and not _huge_int(value):
         return str(value)
     raise _fail(field, "a text", value)
 

@@ -1,20 +1,28 @@
 """Hypothesis strategies: random well-typed policies *as text*, and leads and events for them.
 
-The policy generator is type-directed: it knows the type of every field, list,
-segment, score and framework it has declared and builds expressions of a wanted
-type from them, following the checker's rules (including how the known side of
-a comparison tells a literal its type). Its output goes through the parser and
-the checker like any policy, so `qualdsl.compile_text` must accept every policy
-it makes (`compiled` asserts that).
+``policies()`` is type-directed: it knows the type of every field, list, segment,
+score and framework it has declared and builds expressions of a wanted type from
+them, following the checker's rules (including how the known side of a comparison
+tells a literal its type). Its text goes through the parser and the checker like
+any policy, and `compiled` asserts that the checker accepts it. It covers fields of
+every type (optional or not, some `from "Column"`), events, named lists, segments
+(all / any / at least N), scores (`per` with and without window and cap, `if`,
+negative points), frameworks (all / any / at least N [of M] / `passes when` over the
+criteria, now and then over other values too), `F passes`, `F.crit`, `at least N
+of F`, comparisons, `between`, `in` / `not in`, `is [not] missing`, `is [not] empty`,
+`starts with` / `ends with` / `contains` (texts and lists), and / or / not,
+arithmetic on numbers, money, times and durations, `X in last D`, `no X in last D`,
+`count of X [in last D]`, and an ordered qualify block ending in `otherwise`.
+Derived values use only those declared before them (no cycles), but the
+declarations are written in any order.
 
-Derived values (segments, scores, frameworks) may only use the ones built before
-them, so there are no cycles, but their declarations are written in any order.
-
-``lead_inputs(case)`` makes (lead, events) pairs for a policy: values of the right
-type, sometimes as the texts a CSV file gives, sometimes missing, now and then a
-wrong value that must be refused with a ``RecordError``; events around ``NOW``,
-many exactly at, just inside and just outside the windows the policy uses, some
-in the future.
+``lead_inputs(case)`` makes ``LeadInput``s for a policy: values of the right type,
+as objects or as the texts a CSV file gives, some missing, sometimes under the
+column name; about one lead in ten has a wrong value, a missing required field or
+an unreadable event, and names the field the ``RecordError`` must name. Events lie
+around ``NOW``, many exactly at, just inside and just outside the windows the
+policy uses, some in the future, in several forms (tuples, other time zones, naive
+times, ISO texts, mappings).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from qualdsl import model as m
 from qualdsl import nodes as n
 from qualdsl.check.decls import Declarations
 from qualdsl.check.lifecycle import build_lifecycle
+from qualdsl.check.limits import model_limits, syntax_limits
 from qualdsl.check.lints import unreachable_rules, unused_declarations
 from qualdsl.check.scope import Scope, collect
 from qualdsl.check.sla import build_calendars, build_slas
@@ -35,6 +36,14 @@ def check(
     """The model, when there is no error, and every diagnostic found."""
     scope = Scope(sources)
     collect(modules, scope)
+    too_large = syntax_limits(modules, {
+        "fields": list(scope.fields.values()), "events": list(scope.events.values()),
+        "lists": list(scope.lists.values()), "segments": list(scope.segments.values()),
+        "scores": list(scope.scores.values()), "frameworks": list(scope.frameworks.values()),
+    })
+    if too_large:
+        # nothing more is checked: typing a policy this large is the work the limits avoid
+        return None, [*scope.diagnostics, *too_large]
     decls = Declarations(scope)
     decls.build_fields()
     lists = {}
@@ -56,7 +65,8 @@ def check(
     main_path = modules[0].path if modules else "<policy>"
     name, version = _header(scope, main_path)
     scope.diagnostics.extend(unreachable_rules(rules))
-    scope.diagnostics.extend(unused_declarations(scope))
+    if not scope.too_deep:  # typing stopped part way: what it did not reach is not unused
+        scope.diagnostics.extend(unused_declarations(scope))
     if any(d.is_error for d in scope.diagnostics):
         return None, scope.diagnostics
     model = m.PolicyModel(
@@ -78,6 +88,9 @@ def check(
         timers=timers,
         volumes=volumes,
     )
+    too_deep = model_limits(model)
+    if too_deep:
+        return None, [*scope.diagnostics, *too_deep]
     return model, scope.diagnostics
 
 

@@ -78,6 +78,10 @@ class Declarations:
     def field_type(self, name: str) -> m.Field | None:
         return self.fields.get(name)
 
+    def chain(self) -> list[tuple[str, str]]:
+        """The segments, scores and frameworks being typed now, outermost first."""
+        return list(self._active)
+
     # ---- segments, scores, frameworks (on first use) ---------------------------------
     def _enter(self, kind: str, name: str, span: Span) -> bool:
         key = (kind, name)
@@ -323,11 +327,18 @@ class Declarations:
                 decl.name.span, "add them to `given lead { ... }`, or mark the fields optional with `?`",
             ))
             ok = False
-        events = []
+        events: list[m.TestEvent] = []
         for spec in decl.events:
             built = self._test_events(spec, now)
             if built is None:
                 ok = False
+            elif len(events) + len(built) > MAX_TEST_EVENTS:
+                self.scope.report(error(
+                    "E142", f"this test has more than {MAX_TEST_EVENTS:,} events in all", spec.span,
+                    "a test needs only enough events to reach its rule, e.g. `pricing_view 3 times in last 10 days`",
+                ))
+                ok = False
+                break
             else:
                 events.extend(built)
         expects = []
@@ -397,8 +408,6 @@ class Declarations:
             return None
         span = typed.value
         assert isinstance(span, dt.timedelta)
-        if spec.kind == "ago":
-            return [m.TestEvent(name, now - span)]
         count = spec.count
         if count > MAX_TEST_EVENTS:
             self.scope.report(error(
@@ -406,7 +415,17 @@ class Declarations:
                 spec.span, "a test needs only enough events to reach its rule, e.g. `pricing_view 3 times in last 10 days`",
             ))
             return None
-        return [m.TestEvent(name, now - span * k / (count + 1)) for k in range(1, count + 1)]
+        try:
+            if spec.kind == "ago":
+                return [m.TestEvent(name, now - span)]
+            return [m.TestEvent(name, now - span * k / (count + 1)) for k in range(1, count + 1)]
+        except OverflowError:  # `now` near the year 1 (or 9999), or a duration of thousands of years
+            self.scope.report(error(
+                "E186", f"this event's time is outside the calendar: {_spelled_span(span)} before "
+                f"{now.isoformat()} is before the year 1", spec.span,
+                'give the event a time in the calendar, e.g. `demo_watched 2 days ago`, or another `now is "..."`',
+            ))
+            return None
 
     def _expectation(self, expr: n.Expr) -> m.Expectation | None:
         text = self.scope.text(expr.span)
@@ -422,6 +441,12 @@ class Declarations:
         if cond is None:
             return None
         return m.Expectation(None, cond, text, expr.span)
+
+
+def _spelled_span(span: dt.timedelta) -> str:
+    if span % dt.timedelta(days=1):
+        return str(span)
+    return "1 day" if span.days == 1 else f"{span.days:,} days"
 
 
 def _fits(value: Type, field: Type) -> bool:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from qualdsl import model as m
 from qualdsl import nodes as n
+from qualdsl.check.limits import DEPTH_HINT, MAX_LEVELS
 from qualdsl.check.literals import duration_value, number_value, parse_date, parse_datetime
 from qualdsl.check.scope import KIND_WORDS, RESERVED_EVENT, Scope, suggest
 from qualdsl.errors import error, warning
@@ -39,6 +40,8 @@ class Derivations(Protocol):
     def framework(self, name: str, span: Span) -> m.Framework | None: ...
 
     def field_type(self, name: str) -> m.Field | None: ...
+
+    def chain(self) -> list[tuple[str, str]]: ...
 
 
 class ExprChecker:
@@ -74,8 +77,25 @@ class ExprChecker:
         return typed
 
     def infer(self, expr: n.Expr, expect: Type | None = None) -> m.Expr | None:
-        method = getattr(self, "_" + type(expr).__name__.lower())
-        result: m.Expr | None = method(expr, expect)
+        scope = self.scope
+        if scope.depth >= MAX_LEVELS:
+            # a long chain of segments built on one another: stop before Python's recursion limit
+            if not scope.too_deep:
+                scope.too_deep = True
+                chain = [f"{kind} `{name}`" for kind, name in self.derive.chain()]
+                shown = chain if len(chain) <= 6 else [*chain[:3], "…", *chain[-2:]]
+                through = f" (through {' → '.join(shown)})" if shown else ""
+                scope.report(error(
+                    "E181", f"this condition is nested more than {MAX_LEVELS} levels deep, counting the segments, "
+                    f"scores and frameworks it uses{through}", expr.span, DEPTH_HINT,
+                ))
+            return None
+        scope.depth += 1
+        try:
+            method = getattr(self, "_" + type(expr).__name__.lower())
+            result: m.Expr | None = method(expr, expect)
+        finally:
+            scope.depth -= 1
         return result
 
     # ---- literals -----------------------------------------------------------

@@ -35,6 +35,8 @@ class Scope:
     slas: list[n.SlaDecl] = attrs.Factory(list)
     used: set[tuple[str, str]] = attrs.Factory(set)
     diagnostics: list[Diagnostic] = attrs.Factory(list)
+    depth: int = 0  # how many expressions the checker is inside now (across segments it types on first use)
+    too_deep: bool = False  # E181 was reported while typing
 
     def report(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)

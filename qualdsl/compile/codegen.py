@@ -16,17 +16,19 @@ import attrs
 
 from qualdsl import model as m
 from qualdsl.compile import runtime
-from qualdsl.records import convert_value, converter
+from qualdsl.records import INT_LIMIT, MAX_DECIMAL_EXPONENT, convert_value, converter
 
 PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 TIME_KINDS = frozenset({"duration", "date", "datetime"})
 FOLDED_KINDS = frozenset({"text", "enum"})
 
 # The exact classes a field value may already have, so the generated code can skip conversion.
+# Each accepts only values the converter in ``qualdsl.records`` returns unchanged (an int of at most
+# 30 digits; a finite decimal between 1E-40 and 1E+41); anything else goes to the converter.
 FAST_CHECKS: dict[str, str] = {
-    "int": "{v}.__class__ is int",
-    "money": "{v}.__class__ is _Decimal and {v}.is_finite()",
-    "number": "{v}.__class__ is _Decimal and {v}.is_finite()",
+    "int": "{v}.__class__ is int and -_INT_LIMIT < {v} < _INT_LIMIT",
+    "money": "{v}.__class__ is _Decimal and {v}.is_finite() and -_EXP < {v}.adjusted() < _EXP",
+    "number": "{v}.__class__ is _Decimal and {v}.is_finite() and -_EXP < {v}.adjusted() < _EXP",
     "bool": "{v} is True or {v} is False",
     "text": "{v}.__class__ is str and {v} and {v}.strip() is {v}",
     "date": "{v}.__class__ is _date",
@@ -49,6 +51,7 @@ class _Gen:
         self.namespace: dict[str, object] = {
             "_Decimal": Decimal, "_date": dt.date, "_datetime": dt.datetime,
             "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO, "_U": runtime.UNSET,
+            "_INT_LIMIT": INT_LIMIT, "_EXP": MAX_DECIMAL_EXPONENT + 1,
         }
         self._const_ids: dict[tuple[str, object], str] = {}
         self._temps = 0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from qualdsl.errors import RecordError
 from qualdsl.interpret import arith, at_least, fold, negate
-from qualdsl.records import event_parts, is_missing, to_datetime
+from qualdsl.records import INT_LIMIT, event_parts, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
 UNSET = object()  # a lazily computed value not computed yet
@@ -39,7 +39,7 @@ def plain_list(value: object, text: bool) -> tuple[object, ...] | None:
         if text:
             if item.__class__ is not str or not item or item.strip() is not item:
                 return None
-        elif item.__class__ is not int:
+        elif item.__class__ is not int or not -INT_LIMIT < item < INT_LIMIT:  # as records._to_int
             return None
     return tuple(value)  # type: ignore[arg-type]
 

@@ -29,6 +29,11 @@ from qualdsl.syntax.newlines import NewlineFilter
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 MAX_NESTING = 100  # far beyond any real policy; keeps checking and compiling within Python's limits
+MAX_TOKENS = 100_000  # words, numbers, texts and signs: ~10,000 rules; bounds the time parsing takes
+# a cheap count of what the lexer will see: texts, comments (not counted), words and numbers, signs.
+# A text is matched possessively and its closing quote is optional, so the count never backtracks:
+# a line of 100,000 `\"` without an end would otherwise be scanned again from every quote in it.
+_ROUGH_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*+"?|#[^\n]*|[A-Za-z0-9_.]+|[^\sA-Za-z0-9_.]')
 
 
 def grammar_text() -> str:
@@ -86,6 +91,9 @@ def _declaration_words() -> tuple[str, ...]:
 def parse_module(source: Source) -> n.Module | Diagnostic:
     """Parse one file. A syntax error comes back as one diagnostic, never an exception."""
     text = source.text
+    too_long = _too_many_tokens(source)
+    if too_long is not None:
+        return too_long
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -112,6 +120,26 @@ def parse_module(source: Source) -> n.Module | Diagnostic:
             where, "split it into segments or simpler conditions; for many `or`s with one field use `in [...]`",
         )
     return module
+
+
+def _too_many_tokens(source: Source) -> Diagnostic | None:
+    """E187 before parsing, when the text has more than ``MAX_TOKENS`` words, numbers and signs:
+    parsing takes time in proportion, and no policy written by people comes near."""
+    count = 0
+    for match in _ROUGH_TOKEN.finditer(source.text):
+        if not match.group().startswith("#"):
+            count += 1
+            if count > MAX_TOKENS:
+                offset = match.start()
+                line = source.text.count("\n", 0, offset) + 1
+                column = offset - (source.text.rfind("\n", 0, offset) + 1) + 1
+                return error(
+                    "E187", f"this policy is too long: it has more than {MAX_TOKENS:,} words, numbers and signs",
+                    Span(source.path, line, column, line, column + 1, offset, offset + 1),
+                    "split it into files joined with `use`, or keep long lists of values in the lead data "
+                    "(e.g. a yes/no column) rather than in the policy",
+                )
+    return None
 
 
 def _token_span(path: str, token: Token) -> Span:
