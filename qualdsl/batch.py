@@ -234,13 +234,16 @@ def evaluate_item(policy: Policy, index: int, item: Mapping[str, Any] | BadLine,
     every bad event) goes to the evaluator as it came, so errors are reported as before."""
     if item.__class__ is dict:
         events = item.get(events_key)  # type: ignore[union-attr]
-        if events.__class__ is list and events:
-            typed = typed_events(events)  # type: ignore[arg-type]
-            if typed is not None:
-                try:
-                    return EvalResult(index, item, policy.evaluate(item, typed, when), None)  # type: ignore[arg-type]
-                except RecordError as exc:
-                    return EvalResult(index, item, None, exc)  # type: ignore[arg-type]
+        typed: Any = None
+        if events is None:
+            typed = ()  # no events key, or null: no events (as evaluate_record reads them)
+        elif events.__class__ is list:
+            typed = typed_events(events) if events else events
+        if typed is not None:
+            try:
+                return EvalResult(index, item, policy.evaluate(item, typed, when), None)  # type: ignore[arg-type]
+            except RecordError as exc:
+                return EvalResult(index, item, None, exc)  # type: ignore[arg-type]
     elif isinstance(item, BadLine):
         return EvalResult(index, {}, None, RecordError("record", item.message))
     return policy.evaluate_record(index, item, when, events_key)
