@@ -451,3 +451,21 @@ class PolicyModel:
             if f.name == name:
                 return f
         return None
+
+
+def policy_exprs(policy: PolicyModel) -> list[Expr]:
+    """Every expression a policy evaluates: segment and framework criteria, pass rules,
+    score rules, qualify rules and lifecycle guards (not the tests' expectations)."""
+    out: list[Expr] = []
+    for segment in policy.segments.values():
+        out.extend(c.expr for c in segment.criteria)
+    for score in policy.scores.values():
+        out.extend(e for r in score.rules for e in (r.condition, r.count) if e is not None)
+    for framework in policy.frameworks.values():
+        out.extend(c.expr for c in framework.criteria)
+        if framework.rule is not None:
+            out.append(framework.rule)
+    out.extend(r.condition for r in policy.rules if r.condition is not None)
+    if policy.lifecycle is not None:
+        out.extend(t.condition for t in policy.lifecycle.transitions if t.condition is not None)
+    return out

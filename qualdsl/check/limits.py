@@ -259,20 +259,9 @@ def _number_limits(policy: m.PolicyModel) -> list[Diagnostic]:
 
 
 def _all_exprs(policy: m.PolicyModel) -> list[m.Expr]:
-    out: list[m.Expr] = []
-    for segment in policy.segments.values():
-        out.extend(c.expr for c in segment.criteria)
-    for score in policy.scores.values():
-        out.extend(e for r in score.rules for e in (r.condition, r.count) if e is not None)
-    for framework in policy.frameworks.values():
-        out.extend(c.expr for c in framework.criteria)
-        if framework.rule is not None:
-            out.append(framework.rule)
-    out.extend(r.condition for r in policy.rules if r.condition is not None)
-    if policy.lifecycle is not None:
-        out.extend(t.condition for t in policy.lifecycle.transitions if t.condition is not None)
-    out.extend(x.condition for t in policy.tests for x in t.expects if x.condition is not None)
-    return out
+    """What the policy evaluates, and the conditions of its tests' `expect` lines."""
+    tests = [x.condition for t in policy.tests for x in t.expects if x.condition is not None]
+    return [*m.policy_exprs(policy), *tests]
 
 
 def model_limits(policy: m.PolicyModel) -> list[Diagnostic]:

@@ -217,7 +217,7 @@ class _Gen:
         return FAST_CHECKS[kind].format(v=var)
 
     def _collect_counters(self) -> None:
-        for rule_expr in _all_exprs(self.policy):
+        for rule_expr in m.policy_exprs(self.policy):
             for node in m.walk(rule_expr):
                 if isinstance(node, m.EventCount):
                     key = (node.event, node.window)
@@ -493,23 +493,6 @@ def _field_converter(field: m.Field) -> Callable[[object, object], object]:
         return convert_value(field, value, convert)
 
     return convert_field
-
-
-def _all_exprs(policy: m.PolicyModel) -> list[m.Expr]:
-    out: list[m.Expr] = []
-    for segment in policy.segments.values():
-        out.extend(c.expr for c in segment.criteria)
-    for score in policy.scores.values():
-        for rule in score.rules:
-            out.extend(e for e in (rule.condition, rule.count) if e is not None)
-    for framework in policy.frameworks.values():
-        out.extend(c.expr for c in framework.criteria)
-        if framework.rule is not None:
-            out.append(framework.rule)
-    out.extend(r.condition for r in policy.rules if r.condition is not None)
-    if policy.lifecycle is not None:
-        out.extend(t.condition for t in policy.lifecycle.transitions if t.condition is not None)
-    return out
 
 
 def generate(policy: m.PolicyModel) -> Generated:
