@@ -2239,7 +2239,8 @@ ENTRIES: tuple[Entry, ...] = (
        ("employees : integer", "employees : int"),
        see=LANGUAGE),
     _e("E221", "a choice listed twice",
-       """Each choice of a `one of` field is listed once.""",
+       """Each choice of a `one of` field is listed once. Two choices that differ only in case
+       (`vp` and `VP`) count as the same choice: a lead's value is matched ignoring case.""",
        """
        policy "Example"
 

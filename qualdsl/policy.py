@@ -12,6 +12,7 @@ from qualdsl import model as m
 from qualdsl import nodes as n
 from qualdsl.check import check
 from qualdsl.compile import Compiled, compile_policy
+from qualdsl.compile.runtime import normalize_now
 from qualdsl.decision import Decision
 from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError, sort_and_cap
 from qualdsl.explain import Explanation, explain_trace
@@ -24,15 +25,6 @@ from qualdsl.sla import TimerStatus, sla_status
 from qualdsl.source import Source
 
 UTC = dt.UTC
-
-
-def normalize_now(now: dt.datetime | str | None) -> dt.datetime:
-    """``now`` as an aware datetime; None means the current time in UTC (read here, never inside evaluation)."""
-    if now is None:
-        return dt.datetime.now(UTC)
-    if isinstance(now, dt.datetime) and now.tzinfo is not None:
-        return now
-    return to_datetime("now", now)
 
 
 @attrs.frozen
@@ -52,8 +44,9 @@ class Policy:
         self.model = model
         self.sources = dict(sources)
         self.warnings = tuple(warnings)
-        self._compiled: Compiled = compile_policy(model)
-        self._decide = self._compiled.decide
+        self._compiled: Compiled = compile_policy(model, Decision, self)
+        # the generated function itself answers ``policy.evaluate(...)``: no call in between
+        self.evaluate = self._compiled.evaluate  # type: ignore[method-assign,assignment]
         self._declared_events = frozenset(model.events)
         self.score_names: tuple[str, ...] = tuple(model.scores)
         self.outcome_names: tuple[str, ...] = tuple(rule.outcome for rule in model.rules)
@@ -87,14 +80,11 @@ class Policy:
         events: Iterable[Any] = (),
         now: dt.datetime | str | None = None,
     ) -> Decision:
-        """Decide one lead. Raises ``RecordError`` naming the field when a value cannot be read."""
-        when = now if now.__class__ is dt.datetime and now.tzinfo is not None else normalize_now(now)  # type: ignore[union-attr]
-        if events.__class__ is not list and events.__class__ is not tuple:
-            events = list(events)
-        if lead.__class__ is not dict and not isinstance(lead, Mapping):
-            raise RecordError("lead", "a lead must be a mapping of field names to values", lead)
-        index, scores = self._decide(lead, events, when)
-        return Decision(self, index, scores, (lead, events, when))  # type: ignore[arg-type]
+        """Decide one lead. Raises ``RecordError`` naming the field when a value cannot be read.
+
+        ``now`` is an aware datetime or an ISO 8601 text (None: the current time). This method
+        is replaced on each policy by its generated evaluator, which takes the same arguments."""
+        return self._compiled.evaluate(lead, events, now)  # type: ignore[no-any-return,arg-type]
 
     def evaluate_many(
         self,

@@ -60,7 +60,8 @@ DATETIMES = tuple(NOW + delta for delta in (
     dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(hours=-1), dt.timedelta(days=-1),
     dt.timedelta(days=-30), dt.timedelta(days=-60, minutes=-1), dt.timedelta(days=2), dt.timedelta(days=-400),
 ))
-ENUM_MEMBERS = ("kic", "kmgr", "kVp", "kc_level", "kDir", "kX", "kvp")
+# no two differ only in case (E221 refuses that); mixed case stays, to test matching ignoring case
+ENUM_MEMBERS = ("kic", "kmgr", "kVp", "kc_level", "kDir", "kX", "kLead")
 OUTCOMES = ("o_sql", "o_mql", "o_dq", "o_nurture", "lead")
 
 # ---------------------------------------------------------------------------------
@@ -688,7 +689,7 @@ def _as_text(draw: Draw, typ: Type, value: object) -> object:
         assert isinstance(value, dt.timedelta)
         if value < dt.timedelta(0):
             return value  # no text form: "-5 days" is refused
-        seconds = int(value.total_seconds())
+        seconds = value.days * 86400 + value.seconds  # exact: total_seconds() is a float
         spans: list[object] = [f"P{value.days}DT{value.seconds}S" if value.seconds else f"P{value.days}D"]
         if seconds % 86400 == 0:
             spans.append(f"{seconds // 86400} days")

@@ -61,9 +61,17 @@ class Declarations:
             return None
         if isinstance(spec, n.EnumType):
             names = [member.name for member in spec.members]
+            folded = [name.casefold() for name in names]
             for i, member in enumerate(spec.members):
                 if member.name in names[:i]:
                     self.scope.report(error("E221", f"the choice `{member.name}` is listed twice", member.span))
+                    return None
+                if folded[i] in folded[:i]:
+                    twin = names[folded.index(folded[i])]
+                    self.scope.report(error(
+                        "E221", f"the choices `{twin}` and `{member.name}` differ only in case", member.span,
+                        "a lead's value is matched ignoring case, so the two cannot be told apart: keep one",
+                    ))
                     return None
             return Type("enum", members=tuple(names))
         item = self.type_of(spec.item)

@@ -11,7 +11,7 @@ import attrs
 from qualdsl import model as m
 from qualdsl.compile.codegen import generate
 
-DecideFn = Callable[[Any, Sequence[object], Any], tuple[int, tuple[int, ...]]]
+EvaluateFn = Callable[[Any, Sequence[object], Any], Any]
 
 
 @attrs.frozen
@@ -19,18 +19,24 @@ class Compiled:
     """The generated source (kept for reading and tracebacks) and the function it defines."""
 
     source: str
-    decide: DecideFn
+    evaluate: EvaluateFn
     guards: Callable[[Any, Sequence[object], Any], tuple[object, ...]] | None = None
 
 
-def compile_policy(policy: m.PolicyModel) -> Compiled:
+def compile_policy(
+    policy: m.PolicyModel, decision: Callable[[tuple[Any, ...]], Any] = tuple, owner: object = None
+) -> Compiled:
+    """Compile ``policy``. Its ``evaluate`` returns ``decision((outcome, scores, rule index, owner,
+    lead, events, now))``: a plain tuple unless the caller (``qualdsl.Policy``) passes its class."""
     generated = generate(policy)
     filename = f"<qualdsl {policy.path} {policy.content_hash}>"
     code = compile(generated.source, filename, "exec")
     namespace: dict[str, Any] = dict(generated.namespace)
+    namespace["_decision"] = decision
+    namespace["_owner"] = owner
     namespace["__builtins__"] = {"len": len, "min": min, "max": max, "int": int, "str": str, "tuple": tuple}
     exec(code, namespace)
     linecache.cache[filename] = (
         len(generated.source), None, generated.source.splitlines(True), filename,
     )
-    return Compiled(generated.source, namespace["decide"], namespace.get("guards"))
+    return Compiled(generated.source, namespace["evaluate"], namespace.get("guards"))

@@ -20,7 +20,10 @@ from qualdsl.records import INT_LIMIT, MAX_DECIMAL_EXPONENT, convert_value, conv
 
 PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 TIME_KINDS = frozenset({"duration", "date", "datetime"})
-FOLDED_KINDS = frozenset({"text", "enum"})
+# Texts compare case-insensitively. Choices need no folding: a lead's value is converted to the
+# member as declared, the checker accepts only members as written, and E221 refuses members that
+# differ only in case; the interpreter's folding of every string therefore agrees.
+FOLDED_KINDS = frozenset({"text"})
 
 # The exact classes a field value may already have, so the generated code can skip conversion.
 # Each accepts only values the converter in ``qualdsl.records`` returns unchanged (an int of at most
@@ -52,6 +55,8 @@ class _Gen:
             "_Decimal": Decimal, "_date": dt.date, "_datetime": dt.datetime,
             "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO, "_U": runtime.UNSET,
             "_INT_LIMIT": INT_LIMIT, "_EXP": MAX_DECIMAL_EXPONENT + 1,
+            "_Slow": runtime.SlowPath, "_SLOW": (runtime.SlowPath, TypeError, ValueError),
+            "_list": list, "_tuple": tuple, "_dict": dict,
         }
         self._const_ids: dict[tuple[str, object], str] = {}
         self._temps = 0
@@ -130,9 +135,11 @@ class _Gen:
         self.lines.append("    " * depth + line)
 
     # ---- the function --------------------------------------------------------------
-    def _prologue(self, signature: str) -> None:
+    def _prologue(self, signature: str, inputs: Callable[[], None] | None = None) -> None:
         """The function head, field reading, event counting and every derived value."""
         self.emit(signature, 0)
+        if inputs is not None:
+            inputs()
         self._fields()
         self._events()
         lazies = [*self.segments.values(), *self.criteria.values(), *self.frameworks.values()]
@@ -142,24 +149,37 @@ class _Gen:
             getattr(self, "_derive_" + derived.kind)(derived.name)
 
     def generate(self) -> Generated:
+        """``evaluate(lead, events=(), now=None)``: the decision, built by ``_decision`` from the
+        tuple (outcome, scores, rule index, ``_owner``, lead, events, now); and ``guards``."""
         self._collect_counters()
-        self._prologue("def decide(lead, events, now):")
-        score_vars = [self.scores[name] for name in self.policy.scores]
-        scores_tuple = "(" + "".join(v + ", " for v in score_vars) + ")"
+        self._prologue("def evaluate(lead, events=(), now=None):", self._inputs)
+        scores = "{" + ", ".join(f"{self.const(name, 'key')}: {var}" for name, var in self.scores.items()) + "}"
         for rule in self.policy.rules:
             self.emit(f"# line {rule.span.line}: rule {rule.index} -> outcome {rule.index}")
+            outcome = self.const(rule.outcome, "key")
+            result = f"return _decision(({outcome}, {scores}, {rule.index}, _owner, lead, events, now))"
             if rule.condition is None:
-                self.emit(f"return {rule.index}, {scores_tuple}")
+                self.emit(result)
             else:
                 cond = self.expr(rule.condition)
                 test = f"({cond}) is True" if self.nullable(rule.condition) else cond
                 self.emit(f"if {test}:")
-                self.emit(f"return {rule.index}, {scores_tuple}", 2)
+                self.emit(result, 2)
         if self.policy.lifecycle is not None:
             self.lines.append("")
             self._guards(self.policy.lifecycle)
         source = "\n".join(self.lines) + "\n"
         return Generated(source, self.namespace, tuple(self.policy.scores))
+
+    def _inputs(self) -> None:
+        """``evaluate``'s arguments as the rest of the function reads them: an aware ``now``, the
+        events as a list or tuple, the lead a mapping."""
+        self.emit("if now.__class__ is not _datetime or now.tzinfo is None:")
+        self.emit("now = _rt.normalize_now(now)", 2)
+        self.emit("if events.__class__ is not _list and events.__class__ is not _tuple:")
+        self.emit("events = _rt.event_list(events)", 2)
+        self.emit("if lead.__class__ is not _dict:")
+        self.emit("_rt.check_lead(lead)", 2)
 
     def _guards(self, lifecycle: m.Lifecycle) -> None:
         """``guards(lead, events, now)``: every transition's condition (True when it has none),
@@ -191,14 +211,8 @@ class _Gen:
                 self.emit(f"{var} = lead.get({column})", 2)
                 self.emit(f"elif {column} in lead and _rt.is_missing({var}):")
                 self.emit(f"{var} = lead[{column}]", 2)
-            item = field.type.item.kind if field.type.kind == "list" and field.type.item is not None else ""
-            if item in ("text", "int"):
-                plain = self.temp()
-                self.emit(f"{plain} = _rt.plain_list({var}, {item == 'text'})")
-                self.emit(f"if {plain} is None:")
-                self.emit(f"{var} = {conv}({fid}, {var})", 2)
-                self.emit("else:")
-                self.emit(f"{var} = {plain}", 2)
+            if field.type.kind == "list":
+                self._list_field(field, var, f"{conv}({fid}, {var})")
                 continue
             fast = self._fast_check(field, var)
             if field.optional and field.type.kind != "list":
@@ -207,13 +221,30 @@ class _Gen:
                 self.emit(f"if not ({fast}):")
             self.emit(f"{var} = {conv}({fid}, {var})", 2)
 
+    def _list_field(self, field: m.Field, var: str, convert: str) -> None:
+        """A list whose items already have their final form (stripped non-empty texts, or ints
+        in range) is read as a tuple; any other value goes to the converter."""
+        assert field.type.item is not None
+        item_kind = field.type.item.kind
+        if item_kind not in ("text", "int"):
+            self.emit(f"{var} = {convert}")
+            return
+        item = self.temp()
+        self.emit(f"if {var}.__class__ is _list or {var}.__class__ is _tuple:")
+        self.emit(f"for {item} in {var}:", 2)
+        self.emit(f"if not ({FAST_CHECKS[item_kind].format(v=item)}):", 3)
+        self.emit(f"{var} = {convert}", 4)
+        self.emit("break", 4)
+        self.emit("else:", 2)
+        self.emit(f"{var} = _tuple({var})", 3)
+        self.emit("else:")
+        self.emit(f"{var} = {convert}", 2)
+
     def _fast_check(self, field: m.Field, var: str) -> str:
         kind = field.type.kind
         if kind == "enum":
             table = self.const({member: member for member in field.type.members}, "enum")
             return f"{var}.__class__ is str and {var} in {table}"
-        if kind == "list":
-            return "False"
         return FAST_CHECKS[kind].format(v=var)
 
     def _collect_counters(self) -> None:
@@ -224,27 +255,32 @@ class _Gen:
                     self.counters.setdefault(key, f"c{len(self.counters)}")
 
     def _events(self) -> None:
-        if not self.counters and not self.policy.events:
-            self.emit("if events:")
-            self.emit("raise _rt.bad_event(events, events[0], _rt.event_parts(events[0])[0])", 2)
-            return
+        """Count the events in each window. The loop trusts (type, aware datetime) tuples of
+        declared events; anything else (a dict, a text time, an undeclared type) raises
+        ``_Slow``, ``TypeError`` or ``ValueError`` there, and the counting starts again over
+        the events as ``qualdsl.records`` converts them, which names the event when it cannot."""
         declared = self.const(frozenset(self.policy.events), "events")
-        if self.counters:
-            self.emit(" = ".join(self.counters.values()) + " = 0")
-        self.emit("for ev in events:")
-        self.emit("if ev.__class__ is tuple and len(ev) == 2:", 2)
-        self.emit("name, at = ev", 3)
-        self.emit("else:", 2)
-        self.emit("name, at = _rt.event_parts(ev)", 3)
-        self.emit(f"if name.__class__ is not str or name not in {declared}:", 2)
-        self.emit("raise _rt.bad_event(events, ev, name)", 3)
-        self.emit("if at.__class__ is not _datetime or at.tzinfo is None:", 2)
-        self.emit("at = _rt.event_time(events, ev, at)", 3)
         if not self.counters:
+            # nothing to count: the events only need to be valid
+            self.emit("if events:")
+            self.emit(f"_rt.checked_events(events, {declared})", 2)
             return
-        self.emit("age = now - at", 2)
-        self.emit("if age < _ZERO:", 2)
-        self.emit("continue", 3)
+        counters = " = ".join(self.counters.values()) + " = 0"
+        self.emit(counters)
+        self.emit("try:")
+        self.emit("for name, at in events:", 2)
+        self.emit(f"if name not in {declared} or at.__class__ is not _datetime:", 3)
+        self.emit("raise _Slow", 4)
+        self._count_event(3)
+        self.emit("except _SLOW:")
+        self.emit(counters, 2)
+        self.emit(f"for name, at in _rt.checked_events(events, {declared}):", 2)
+        self._count_event(3)
+
+    def _count_event(self, depth: int) -> None:
+        self.emit("age = now - at", depth)
+        self.emit("if age < _ZERO:", depth)
+        self.emit("continue", depth + 1)
         by_event: dict[str | None, list[tuple[dt.timedelta | None, str]]] = {}
         for (event, window), var in self.counters.items():
             by_event.setdefault(event, []).append((window, var))
@@ -252,11 +288,11 @@ class _Gen:
         for event, counters in by_event.items():
             if event is None:
                 continue
-            self.emit(f"{'if' if first else 'elif'} name == {self.const(event, 'key')}:", 2)
+            self.emit(f"{'if' if first else 'elif'} name == {self.const(event, 'key')}:", depth)
             first = False
-            self._count(counters, 3)
+            self._count(counters, depth + 1)
         if None in by_event:
-            self._count(by_event[None], 2)
+            self._count(by_event[None], depth)
 
     def _count(self, counters: list[tuple[dt.timedelta | None, str]], depth: int) -> None:
         for window, var in counters:
@@ -332,8 +368,7 @@ class _Gen:
         return method(e)
 
     def _folded(self, e: m.Expr, code: str) -> str:
-        # Texts and choices compare case-insensitively, as in the interpreter (which folds
-        # every string): a choice folded on one side only would miss `kVp in [kVp]`.
+        # Texts compare case-insensitively, as in the interpreter (which folds every string).
         if e.type.kind in FOLDED_KINDS and not isinstance(e, m.Const):
             return f"{code}.casefold()"
         return code
@@ -392,7 +427,8 @@ class _Gen:
         word = "not in" if e.negated else "in"
         if isinstance(e.items, m.Const):
             assert isinstance(e.items.value, tuple)
-            folded = frozenset(v.casefold() if isinstance(v, str) else v for v in e.items.value)
+            fold = e.operand.type.kind in FOLDED_KINDS
+            folded = frozenset(v.casefold() if fold and isinstance(v, str) else v for v in e.items.value)
             table = self.const(folded, "set")
             return self._guarded([e.operand], lambda c: f"{c[0]} {word} {table}")
         code = f"_rt.in_items({self.expr(e.operand)}, {self.expr(e.items)})"

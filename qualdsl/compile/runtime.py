@@ -4,44 +4,47 @@ the common cases and calls these for the rare ones, so both back ends share one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from qualdsl.errors import RecordError
 from qualdsl.interpret import arith, at_least, fold, negate
-from qualdsl.records import INT_LIMIT, event_parts, is_missing, to_datetime
+from qualdsl.records import convert_events, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
 UNSET = object()  # a lazily computed value not computed yet
 
 
-def bad_event(events: Sequence[object], event: object, name: object) -> RecordError:
-    index = _index_of(events, event)
-    return RecordError(f"events[{index}].type", f"{name!r} is not a declared event", name)
+class SlowPath(Exception):
+    """Raised inside the generated event loop when an event is not a plain (declared type,
+    aware datetime) tuple: the loop starts again over ``checked_events``."""
 
 
-def event_time(events: Sequence[object], event: object, at: object) -> dt.datetime:
-    return to_datetime(f"events[{_index_of(events, event)}].at", at)
+def checked_events(events: Sequence[object], declared: frozenset[str]) -> list[tuple[str, dt.datetime]]:
+    """The events converted, or a ``RecordError`` naming the first one that cannot be."""
+    return convert_events(events, declared)
 
 
-def _index_of(events: Sequence[object], event: object) -> int:
-    for i, candidate in enumerate(events):
-        if candidate is event:
-            return i
-    return -1
+def event_list(events: object) -> list[object]:
+    """Events given as any iterable (None: no events)."""
+    if events is None:
+        return []
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+        raise RecordError("events", "events must be a list of (type, time) pairs", events)
+    return list(events)
 
 
-def plain_list(value: object, text: bool) -> tuple[object, ...] | None:
-    """The list as a tuple when every item already has its final form (a stripped, non-empty
-    text, or an int); None sends the value to the full converter."""
-    if value.__class__ is not list and value.__class__ is not tuple:
-        return None
-    for item in value:  # type: ignore[attr-defined]
-        if text:
-            if item.__class__ is not str or not item or item.strip() is not item:
-                return None
-        elif item.__class__ is not int or not -INT_LIMIT < item < INT_LIMIT:  # as records._to_int
-            return None
-    return tuple(value)  # type: ignore[arg-type]
+def check_lead(lead: object) -> None:
+    if not isinstance(lead, Mapping):
+        raise RecordError("lead", "a lead must be a mapping of field names to values", lead)
+
+
+def normalize_now(now: dt.datetime | str | None) -> dt.datetime:
+    """``now`` as an aware datetime; None means the current time in UTC (read here, never inside evaluation)."""
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    if isinstance(now, dt.datetime) and now.tzinfo is not None:
+        return now
+    return to_datetime("now", now)
 
 
 def in_items(value: object, items: object) -> object:
@@ -51,4 +54,15 @@ def in_items(value: object, items: object) -> object:
     return fold(value) in [fold(i) for i in items]
 
 
-__all__ = ["ZERO", "arith", "at_least", "bad_event", "event_parts", "event_time", "in_items", "is_missing", "negate"]
+__all__ = [
+    "ZERO",
+    "arith",
+    "at_least",
+    "check_lead",
+    "checked_events",
+    "event_list",
+    "in_items",
+    "is_missing",
+    "negate",
+    "normalize_now",
+]
