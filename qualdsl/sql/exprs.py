@@ -20,6 +20,7 @@ from sqlglot import exp
 
 from qualdsl import model as m
 from qualdsl.interpret import Interpreter
+from qualdsl.nullability import Nullability
 from qualdsl.sql import sqlx as x
 from qualdsl.sql.reading import (
     DATE_MAX,
@@ -37,7 +38,6 @@ from qualdsl.sql.reading import (
 from qualdsl.sql.sqlx import Expr
 from qualdsl.types import Type
 
-TIME_KINDS = frozenset({"date", "datetime", "duration"})
 FOLDED_KINDS = frozenset({"text", "enum"})
 LEAD_NODES = (m.FieldRef, m.SegmentRef, m.ScoreRef, m.FrameworkPass, m.CriterionRef, m.EventCount,
               m.CriteriaCount, m.OutcomeIs)
@@ -110,7 +110,7 @@ class ExprSql:
         self.now = now
         self.dialect = dialect
         self.scope = scope
-        self._nullable: dict[tuple[str, str, str], bool] = {}
+        self._nullability = Nullability(policy)
         self._constants = Interpreter(policy, {}, (), now)
 
     # ---- helpers ----------------------------------------------------------------------
@@ -126,41 +126,7 @@ class ExprSql:
             return e.value is None
         if self.constant(e) and e.type.kind != "list":
             return self.value(e) is None
-        if isinstance(e, m.SegmentRef):
-            return self._derived(("segment", e.name, ""))
-        if isinstance(e, m.FrameworkPass):
-            return self._derived(("framework", e.name, ""))
-        if isinstance(e, m.CriteriaCount):
-            return self._derived(("criteria", e.framework, ""))
-        if isinstance(e, m.CriterionRef):
-            return self._derived(("criterion", e.framework, e.criterion))
-        if isinstance(e, (m.ScoreRef, m.EventCount, m.NowRef, m.IsMissing)):
-            return False
-        if isinstance(e, m.FieldRef):
-            return self._field_optional(e.name)  # an optional list too (records.convert_value)
-        if isinstance(e, m.Arith) and (e.op == "/" or TIME_KINDS & {e.type.kind, e.left.type.kind, e.right.type.kind}):
-            return True
-        if isinstance(e, m.Neg) and e.type.kind == "duration":
-            return True
-        return any(self.nullable(c) for c in m.children(e))
-
-    def _field_optional(self, name: str) -> bool:
-        field = self.policy.field(name)
-        return field is not None and field.optional
-
-    def _derived(self, key: tuple[str, str, str]) -> bool:
-        if key not in self._nullable:
-            self._nullable[key] = True  # a cycle cannot happen (E110); this only stops recursion
-            kind, name, criterion = key
-            if kind == "segment":
-                exprs = [c.expr for c in self.policy.segments[name].criteria]
-            else:
-                framework = self.policy.frameworks[name]
-                exprs = [c.expr for c in framework.criteria if kind != "criterion" or c.name == criterion]
-                if kind == "framework" and framework.rule is not None:
-                    exprs.append(framework.rule)
-            self._nullable[key] = any(self.nullable(e) for e in exprs)
-        return self._nullable[key]
+        return self._nullability(e)
 
     def folded(self, e: m.Expr) -> Expr:
         """The expression, case-folded when it is a text or a choice (constants folded here)."""
