@@ -7,12 +7,13 @@ that cannot be read raises ``RecordError`` naming the field; empty means missing
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from qualdsl.check.literals import UNIT_SECONDS, parse_datetime
 from qualdsl.errors import RecordError
@@ -30,6 +31,33 @@ _ISO_DURATION = re.compile(
     r"^P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
 CURRENCY_SIGNS = "$€£¥"
+
+# Fast paths. Every text a CSV file gives arrives here, so the common spellings are answered
+# before the general reading; each gives exactly what the general reading gives, and anything
+# else (a str subclass too) takes the general reading (tests/test_records_fast.py checks both).
+_BOOL_SPELLINGS: dict[str, bool] = {
+    spelling: truth
+    for texts, truth in ((TRUE_TEXTS, True), (FALSE_TEXTS, False))
+    for text in texts
+    for spelling in (text, text.upper(), text.capitalize())
+}
+MEMO_SIZE = 1024  # texts a memo keeps (of one converter); full, it starts over
+MEMO_TEXT = 64  # characters of the longest text a memo keeps ("60 days" padded with a megabyte of spaces: not kept)
+_T = TypeVar("_T")
+
+
+def _remember(memo: dict[str, _T], text: str, value: _T) -> _T:
+    """Keeps ``text`` → ``value`` (immutable) in a bounded memo."""
+    if len(text) <= MEMO_TEXT:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[text] = value
+    return value
+
+
+def _plain_digits(text: str) -> bool:
+    """ASCII digits, at most one `.`: a text no tidying changes (no space, sign, comma or `_`)."""
+    return text.isascii() and text.replace(".", "", 1).isdigit()
 
 
 def is_missing(value: object) -> bool:
@@ -78,6 +106,8 @@ def _fail(field: str, expected: str, value: object) -> RecordError:
 
 
 def _to_int(field: str, value: object) -> int:
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= MAX_INT_DIGITS:
+        return int(value)  # "400": nothing to tidy
     if isinstance(value, bool):
         raise _fail(field, "a whole number", value)
     if isinstance(value, int):
@@ -85,8 +115,10 @@ def _to_int(field: str, value: object) -> int:
             return value
         raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value)
     if isinstance(value, (float, Decimal)):
-        if not math.isfinite(value) or not -INT_LIMIT < value < INT_LIMIT:  # before int(): 1E+999999
-            what = "a whole number" if not math.isfinite(value) else f"a whole number of at most {MAX_INT_DIGITS} digits"
+        # Decimal's own test: math.isfinite(Decimal("sNaN")) raises instead of answering
+        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+        if not finite or not -INT_LIMIT < value < INT_LIMIT:  # before int(): 1E+999999
+            what = "a whole number" if not finite else f"a whole number of at most {MAX_INT_DIGITS} digits"
             raise _fail(field, what, value)
         if value != int(value):
             raise _fail(field, "a whole number", value)
@@ -113,9 +145,11 @@ def _to_int(field: str, value: object) -> int:
 
 
 def _to_decimal(field: str, value: object, expected: str = "a number") -> Decimal:
-    if isinstance(value, bool):
+    if type(value) is str and _plain_digits(value) and len(value) <= MAX_INT_DIGITS + 10:
+        result = Decimal(value)  # "1234.50": nothing to tidy, always a number
+    elif isinstance(value, bool):
         raise _fail(field, expected, value)
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
         if -INT_LIMIT < value < INT_LIMIT:
@@ -157,6 +191,10 @@ def _to_text(field: str, value: object) -> str:
 
 
 def _to_bool(field: str, value: object) -> bool:
+    if type(value) is str:
+        found = _BOOL_SPELLINGS.get(value)
+        if found is not None:
+            return found
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -185,17 +223,24 @@ def _to_date(field: str, value: object) -> dt.date:
 
 def to_datetime(field: str, value: object) -> dt.datetime:
     """A timezone-aware datetime; a time without a zone is taken as UTC."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if isinstance(value, str):
         try:
             return parse_datetime(value)
         except ValueError:
             pass
+    elif isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     raise _fail(field, 'a date and time such as "2026-12-25T09:00:00Z"', value)
 
 
+_DURATIONS: dict[str, dt.timedelta] = {}  # text → its duration: a column has few distinct ones
+
+
 def _to_duration(field: str, value: object) -> dt.timedelta:
+    if type(value) is str:
+        known = _DURATIONS.get(value)
+        if known is not None:
+            return known
     if isinstance(value, dt.timedelta):
         return value
     if isinstance(value, str):
@@ -204,7 +249,7 @@ def _to_duration(field: str, value: object) -> dt.timedelta:
         except (OverflowError, ValueError):  # "1000000000 days": longer than a timedelta holds
             raise _fail(field, "a duration of at most 999,999,999 days", value) from None
         if parsed is not None:
-            return parsed
+            return _remember(_DURATIONS, value, parsed) if type(value) is str else parsed
     raise _fail(field, 'a duration such as "60 days" or "P60D"', value)
 
 
@@ -228,25 +273,35 @@ def _enum_key(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
+@functools.lru_cache(maxsize=256)  # one converter (and memo) per set of members
 def _enum(members: tuple[str, ...]) -> Callable[[str, object], str]:
     lookup = {_enum_key(m): m for m in members}
+    seen: dict[str, str] = {}  # text as given → member
 
     def convert(field: str, value: object) -> str:
+        if type(value) is str:
+            known = seen.get(value)
+            if known is not None:
+                return known
         if isinstance(value, str):
             found = lookup.get(_enum_key(value))
             if found is not None:
-                return found
+                return _remember(seen, value, found) if type(value) is str else found
         raise _fail(field, "one of " + ", ".join(members), value)
 
     return convert
 
 
+@functools.lru_cache(maxsize=256)
 def _list(item: Type) -> Callable[[str, object], tuple[object, ...]]:
     convert_item = converter(item)
+    of_text = item.kind == "text"  # the split parts are already what _to_text makes of them
 
     def convert(field: str, value: object) -> tuple[object, ...]:
         if isinstance(value, str):
             parts: Iterable[object] = [p for p in (s.strip() for s in value.split(";")) if p]
+            if of_text and type(value) is str:
+                return tuple(parts)
         elif isinstance(value, (list, tuple)):
             parts = value
         else:
@@ -288,15 +343,21 @@ def raw_value(field: Field, record: Mapping[str, object]) -> object:
 
 def convert_value(field: Field, value: object, convert: Callable[[str, Any], object]) -> object:
     """Missing → None (or an empty list; or an error for a required field)."""
+    if type(value) is str:  # a CSV cell
+        return convert(field.name, value) if value.strip() else _missing(field, value)
     if is_missing(value):
-        if field.type.kind == "list" and not field.optional:
-            return ()  # a required list that is not given is empty; an optional one is unknown
-        if field.optional:
-            return None
-        raise RecordError(field.name, "is required but missing", value)
+        return _missing(field, value)
     if isinstance(value, (dict, set)):
         raise _fail(field.name, f"a single {field.type.describe()} value", value)
     return convert(field.name, value)
+
+
+def _missing(field: Field, value: object) -> object:
+    if field.type.kind == "list" and not field.optional:
+        return ()  # a required list that is not given is empty; an optional one is unknown
+    if field.optional:
+        return None
+    raise RecordError(field.name, "is required but missing", value)
 
 
 def convert_lead(fields: Iterable[Field], record: Mapping[str, object]) -> dict[str, object]:

@@ -120,7 +120,7 @@ REFUSED: dict[str, list[object]] = {
     "u": ["60", "soon", "P", "PT", "P1Y", "P1M", "3 months", "-5 days", "1000000000 days", "P99999999999W", 60, True,
           "nan days", [dt.timedelta(1)]],
     "e": ["zzz", "Vice President", 5, True, ["vp"]],
-    "li": [5, "1;x", [1, None], [True], [1.5], [10**30], [[1]], {"a": 1}, {1}],
+    "li": [5, "1;x", [1, None], [True], [1.5], [10**30], [[1]], {"a": 1}, {1}, [1, Decimal("sNaN")], [float("nan")]],
     "lt": [5, [None], [{"a": 1}], [True], {"a"}],
 }
 
