@@ -16,13 +16,8 @@ WITHIN_REACH = Decimal("0.2")  # a known threshold counts as "within reach" up t
 
 
 def state(value: object) -> str:
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if value is None:
-        return "unknown"
-    return show(value)
+    """A value as the explanation shows it, with None as "unknown"."""
+    return "unknown" if value is None else show(value)
 
 
 def show(value: object) -> str:
@@ -114,8 +109,7 @@ class NearMiss:
 
     @property
     def text(self) -> str:
-        now = "unknown" if self.current is None else show(self.current)
-        return f"{self.subject} is {now}; if it were {self.needed}, the outcome would be {self.outcome}"
+        return f"{self.subject} is {state(self.current)}; if it were {self.needed}, the outcome would be {self.outcome}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -204,7 +198,10 @@ def _fields_in(expr: m.Expr) -> list[str]:
     return [node.name for node in m.walk(expr) if isinstance(node, m.FieldRef)]
 
 
-def _missing(expr: m.Expr, lead: Mapping[str, object]) -> tuple[str, ...]:
+def _missing(expr: m.Expr | None, lead: Mapping[str, object]) -> tuple[str, ...]:
+    """The fields the condition (None: `otherwise`, or a `per` score rule) reads that the lead lacks."""
+    if expr is None:
+        return ()
     return tuple(dict.fromkeys(f for f in _fields_in(expr) if lead.get(f) is None))
 
 
@@ -217,14 +214,14 @@ def explain_trace(
 ) -> Explanation:
     rules = tuple(
         Check(r.text, r.span.line, trace.rule_values[i], r.outcome, r.span.path,
-              missing=_missing(r.condition, lead) if r.condition is not None else ())
+              missing=_missing(r.condition, lead))
         for i, r in enumerate(policy.rules)
     )
     chosen_rule = policy.rules[trace.chosen]
     scores = tuple(
         Group("score", s.name, s.label, trace.scores[s.name], "", tuple(
             Check(r.text, r.span.line, trace.score_hits[s.name][i], path=r.span.path, points=trace.score_points[s.name][i],
-                  missing=_missing(r.condition, lead) if r.condition is not None else ())
+                  missing=_missing(r.condition, lead))
             for i, r in enumerate(s.rules)
         ))
         for s in policy.scores.values()
@@ -245,7 +242,7 @@ def explain_trace(
         ))
         for f in policy.frameworks.values()
     )
-    read = {name for expr in _policy_exprs(policy) for name in _fields_in(expr)}
+    read = {name for expr in _qualify_exprs(policy) for name in _fields_in(expr)}
     unknown = tuple(f.name for f in policy.fields if f.optional and f.name in read and lead.get(f.name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
@@ -262,24 +259,16 @@ def _mode_text(mode: str, need: int) -> str:
 NEEDED_WORDS = {">=": "{} or more", ">": "more than {}", "<=": "{} or less", "<": "less than {}", "=": "{}"}
 
 
-def _policy_exprs(policy: m.PolicyModel) -> list[m.Expr]:
-    exprs: list[m.Expr] = []
-    for segment in policy.segments.values():
-        exprs.extend(c.expr for c in segment.criteria)
-    for framework in policy.frameworks.values():
-        exprs.extend(c.expr for c in framework.criteria)
-        if framework.rule is not None:
-            exprs.append(framework.rule)
-    for score in policy.scores.values():
-        exprs.extend(r.condition for r in score.rules if r.condition is not None)
-    exprs.extend(r.condition for r in policy.rules if r.condition is not None)
-    return exprs
+def _qualify_exprs(policy: m.PolicyModel) -> list[m.Expr]:
+    """What deciding the outcome evaluates, in the order near misses are tried: not the lifecycle
+    guards (an explanation does not run the lifecycle), so not all of ``m.policy_exprs``."""
+    return [*m.segment_exprs(policy), *m.framework_exprs(policy), *m.score_exprs(policy), *m.rule_exprs(policy)]
 
 
 def _candidates(policy: m.PolicyModel) -> list[tuple[str, str, object, str]]:
     """(kind, name, value to try, words) from every comparison of a field or score with a constant."""
     found: list[tuple[str, str, object, str]] = []
-    for expr in _policy_exprs(policy):
+    for expr in _qualify_exprs(policy):
         for node in m.walk(expr):
             found.extend(_from_node(node))
     for field in policy.fields:

@@ -16,7 +16,7 @@ import attrs
 
 from qualdsl import nodes as n
 from qualdsl.errors import Diagnostic
-from qualdsl.source import Source
+from qualdsl.source import Source, Span
 from qualdsl.syntax import parse_module, reserved_words
 
 INDENT = "  "
@@ -104,7 +104,7 @@ def _expr(e: n.Expr) -> tuple[str, int]:
         return f"{_side(e.left, e.op, level)} {e.op} {_side(e.right, e.op, level + 1)}", level
     if isinstance(e, n.Not):
         return f"not {expr(e.operand, NOT)}", NOT
-    if isinstance(e, n.Compare):
+    if isinstance(e, (n.Compare, n.TextTest)):
         return f"{expr(e.left, SUM)} {e.op} {expr(e.right, SUM)}", PRED
     if isinstance(e, n.Arith):
         level = SUM if e.op in "+-" else PRODUCT
@@ -120,12 +120,9 @@ def _expr(e: n.Expr) -> tuple[str, int]:
         return f"{expr(e.event, SUM)} in last {duration(e.window)}", PRED
     if isinstance(e, n.NoEventInWindow):
         return f"no {e.event.name} in last {duration(e.window)}", PRED
-    if isinstance(e, n.IsMissing):
-        return f"{expr(e.operand, SUM)} is {'not ' if e.negated else ''}missing", PRED
-    if isinstance(e, n.IsEmpty):
-        return f"{expr(e.operand, SUM)} is {'not ' if e.negated else ''}empty", PRED
-    if isinstance(e, n.TextTest):
-        return f"{expr(e.left, SUM)} {e.op} {expr(e.right, SUM)}", PRED
+    if isinstance(e, (n.IsMissing, n.IsEmpty)):
+        word = "missing" if isinstance(e, n.IsMissing) else "empty"
+        return f"{expr(e.operand, SUM)} is {'not ' if e.negated else ''}{word}", PRED
     if isinstance(e, n.Passes):
         return f"{e.framework.name} passes", PRED
     if isinstance(e, n.QualifiedAs):
@@ -184,6 +181,15 @@ def _type(spec: n.TypeSpec) -> str:
     return "list of " + _type(spec.item)
 
 
+@attrs.frozen
+class _Placed:
+    """The lines of one item of a block whose kinds of item may be mixed (criteria and pass
+    rules, rules and `otherwise`, expectations): printed in the order they were written."""
+
+    span: Span
+    rows: list[str]
+
+
 class _Printer:
     def __init__(self, text: str) -> None:
         self.out: list[Out] = []
@@ -205,6 +211,22 @@ class _Printer:
         self.line(head + " {", 0, decl_first)
         body()
         self.line("}", 0, decl_last, closer=True)
+
+    def in_source_order(self, items: Sequence[_Placed]) -> None:
+        for item in sorted(items, key=lambda placed: placed.span.start):
+            self.lines(item.rows, 1, item.span.line, item.span.end_line)
+
+    def given(self, what: str, spans: Sequence[Span], texts: Sequence[str]) -> None:
+        """`given lead { .. }` or `given events { .. }`: on one line when it fits, else one item a line."""
+        first, last = self.line_of_word_before("given", spans[0].start), spans[-1].end_line
+        one = f"given {what} {{ " + ", ".join(texts) + " }"
+        if len(one) + 2 <= WRAP_AT:
+            self.line(one, 1, first, last)
+            return
+        self.line(f"given {what} {{", 1, first)
+        for span, text in zip(spans, texts, strict=True):
+            self.line(text + ",", 2, span.line, span.end_line)
+        self.line("}", 1, last, closer=True)
 
     # ---- one method per declaration ----
     def policy_decl(self, d: n.PolicyDecl) -> None:
@@ -278,80 +300,28 @@ class _Printer:
     def framework_decl(self, d: n.FrameworkDecl) -> None:
         head = f"framework {d.name.name}" + (f" {quote(d.label.value)}" if d.label else "")
         width = max((len(c.name.name) for c in d.criteria), default=0)
-        items: list[tuple[int, Callable[[], None]]] = []
-        for c in d.criteria:
-            def crit(c: n.NamedCriterion = c) -> None:
-                rows = _with_label(wrapped(c.expr, f"{c.name.name.ljust(width)} : "), c.label)
-                self.lines(rows, 1, c.span.line, c.span.end_line)
-            items.append((c.span.start, crit))
-        for rule in d.pass_rules:
-            def passes(rule: n.PassRule = rule) -> None:
-                if rule.kind == "expr" and rule.expr is not None:
-                    self.lines(wrapped(rule.expr, "passes when "), 1, rule.span.line, rule.span.end_line)
-                    return
-                words = {"all": "all", "any": "any"}.get(rule.kind, f"at least {rule.count}")
-                if rule.kind == "at least" and rule.of is not None:
-                    words += f" of {rule.of.text}"
-                self.line(f"passes when {words}", 1, rule.span.line, rule.span.end_line)
-            items.append((rule.span.start, passes))
-
-        def body() -> None:
-            for _, emit in sorted(items, key=lambda item: item[0]):
-                emit()
-
-        self.block(head, d.span.line, d.span.end_line, body)
+        items = [_Placed(c.span, _with_label(wrapped(c.expr, f"{c.name.name.ljust(width)} : "), c.label)) for c in d.criteria]
+        items += [_Placed(rule.span, _pass_rule(rule)) for rule in d.pass_rules]
+        self.block(head, d.span.line, d.span.end_line, lambda: self.in_source_order(items))
 
     def qualify_decl(self, d: n.QualifyDecl) -> None:
         width = max((len(r.outcome.name) for r in d.rules), default=0)
-        items: list[tuple[int, Callable[[], None]]] = []
-        for r in d.rules:
-            def rule(r: n.QualifyRule = r) -> None:
-                rows = _with_label(wrapped(r.condition, f"{r.outcome.name.ljust(width)} when "), r.reason)
-                self.lines(rows, 1, r.span.line, r.span.end_line)
-            items.append((r.span.start, rule))
-        for o in d.otherwise:
-            def other(o: n.Otherwise = o) -> None:
-                self.line(f"otherwise {o.outcome.name}{_label(o.reason)}", 1, o.span.line, o.span.end_line)
-            items.append((o.span.start, other))
-
-        def body() -> None:
-            for _, emit in sorted(items, key=lambda item: item[0]):
-                emit()
-
-        self.block("qualify", d.span.line, d.span.end_line, body)
+        items = [_Placed(r.span, _with_label(wrapped(r.condition, f"{r.outcome.name.ljust(width)} when "), r.reason))
+                 for r in d.rules]
+        items += [_Placed(o.span, [f"otherwise {o.outcome.name}{_label(o.reason)}"]) for o in d.otherwise]
+        self.block("qualify", d.span.line, d.span.end_line, lambda: self.in_source_order(items))
 
     def test_decl(self, d: n.TestDecl) -> None:
         def body() -> None:
             if d.lead:
-                values = [f"{v.name.name}: {expr(v.value)}" for v in d.lead]
-                first, last = self.line_of_word_before("given", d.lead[0].span.start), d.lead[-1].span.end_line
-                one = "given lead { " + ", ".join(values) + " }"
-                if len(one) + 2 <= WRAP_AT:
-                    self.line(one, 1, first, last)
-                else:
-                    self.line("given lead {", 1, first)
-                    for v, text in zip(d.lead, values, strict=True):
-                        self.line(text + ",", 2, v.span.line, v.span.end_line)
-                    self.line("}", 1, last, closer=True)
+                self.given("lead", [v.span for v in d.lead], [f"{v.name.name}: {expr(v.value)}" for v in d.lead])
             if d.events:
-                specs = [_event_spec(s) for s in d.events]
-                first, last = self.line_of_word_before("given", d.events[0].span.start), d.events[-1].span.end_line
-                one = "given events { " + ", ".join(specs) + " }"
-                if len(one) + 2 <= WRAP_AT:
-                    self.line(one, 1, first, last)
-                else:
-                    self.line("given events {", 1, first)
-                    for s, text in zip(d.events, specs, strict=True):
-                        self.line(text + ",", 2, s.span.line, s.span.end_line)
-                    self.line("}", 1, last, closer=True)
+                self.given("events", [s.span for s in d.events], [_event_spec(s) for s in d.events])
             if d.now is not None:
                 self.line(f"now is {quote(d.now.value)}", 1, d.now.span.line)
-            items: list[tuple[int, list[str], int, int]] = [
-                (e.span.start, wrapped(e, "expect "), e.span.line, e.span.end_line) for e in d.expects
-            ]
-            items += [(s.span.start, [f"expect stage {s.name}"], s.span.line, s.span.end_line) for s in d.stages]
-            for _, rows, first, last in sorted(items, key=lambda item: item[0]):
-                self.lines(rows, 1, first, last)
+            items = [_Placed(e.span, wrapped(e, "expect ")) for e in d.expects]
+            items += [_Placed(s.span, [f"expect stage {s.name}"]) for s in d.stages]
+            self.in_source_order(items)
 
         self.block(f"test {quote(d.name.value)}", d.span.line, d.span.end_line, body)
 
@@ -423,6 +393,15 @@ def _with_label(rows: list[str], label: n.String | None) -> list[str]:
     if label is None:
         return rows
     return [*rows[:-1], rows[-1] + _label(label)]
+
+
+def _pass_rule(rule: n.PassRule) -> list[str]:
+    if rule.kind == "expr" and rule.expr is not None:
+        return wrapped(rule.expr, "passes when ")
+    words = {"all": "all", "any": "any"}.get(rule.kind, f"at least {rule.count}")
+    if rule.kind == "at least" and rule.of is not None:
+        words += f" of {rule.of.text}"
+    return [f"passes when {words}"]
 
 
 def _event_spec(s: n.EventSpec) -> str:

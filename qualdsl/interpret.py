@@ -39,19 +39,21 @@ class Trace:
 
 
 def kleene_and(values: Sequence[Value]) -> Value:
-    if any(v is False for v in values):
-        return False
-    if any(v is None for v in values):
-        return None
-    return True
+    return _kleene(values, decisive=False)
 
 
 def kleene_or(values: Sequence[Value]) -> Value:
-    if any(v is True for v in values):
-        return True
+    return _kleene(values, decisive=True)
+
+
+def _kleene(values: Sequence[Value], decisive: bool) -> Value:
+    """Three-valued `and` (``decisive`` False) or `or` (True): one decisive value decides,
+    else one unknown (None) makes it unknown, else it is the other value."""
+    if any(v is decisive for v in values):
+        return decisive
     if any(v is None for v in values):
         return None
-    return False
+    return not decisive
 
 
 def at_least(values: Sequence[Value], need: int) -> Value:

@@ -82,64 +82,56 @@ def load_file(path: str, read: Reader = read_source) -> Loaded:
     return _load(source, read)
 
 
+@attrs.frozen
+class _Reached:
+    """What following the `use` lines has gathered so far, over every file it reached."""
+
+    read: Reader
+    sources: dict[str, Source]
+    modules: list[n.Module] = attrs.field(factory=list)
+    diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    done: set[str] = attrs.field(factory=set)
+
+
 def _load(main: Source, read: Reader = read_source) -> Loaded:
-    sources: dict[str, Source] = {main.path: main}
-    modules: list[n.Module] = []
-    diagnostics: list[Diagnostic] = []
-    _visit(main, [], sources, modules, diagnostics, set(), read)
+    reached = _Reached(read, {main.path: main})
+    _visit(main, [], reached)
     # the main module first, then the used ones in the order they were reached
-    modules.sort(key=lambda mod: mod.path != main.path)
-    return Loaded(tuple(modules), sources, tuple(diagnostics))
+    modules = sorted(reached.modules, key=lambda mod: mod.path != main.path)
+    return Loaded(tuple(modules), reached.sources, tuple(reached.diagnostics))
 
 
-def _visit(
-    source: Source,
-    stack: list[str],
-    sources: dict[str, Source],
-    modules: list[n.Module],
-    diagnostics: list[Diagnostic],
-    done: set[str],
-    read: Reader = read_source,
-) -> None:
+def _visit(source: Source, stack: list[str], reached: _Reached) -> None:
     parsed = parse_module(source)
     if isinstance(parsed, Diagnostic):
-        diagnostics.append(parsed)
+        reached.diagnostics.append(parsed)
         return
-    done.add(_key(source.path))
-    modules.append(parsed)
+    reached.done.add(_key(source.path))
+    reached.modules.append(parsed)
     for decl in parsed.decls:
         if isinstance(decl, n.UseDecl):
-            _follow(decl, source, [*stack, source.path], sources, modules, diagnostics, done, read)
+            _follow(decl, source, [*stack, source.path], reached)
 
 
-def _follow(
-    decl: n.UseDecl,
-    source: Source,
-    stack: list[str],
-    sources: dict[str, Source],
-    modules: list[n.Module],
-    diagnostics: list[Diagnostic],
-    done: set[str],
-    read: Reader = read_source,
-) -> None:
+def _follow(decl: n.UseDecl, source: Source, stack: list[str], reached: _Reached) -> None:
     base = os.path.dirname(source.path) if not source.path.startswith("<") else "."
     target = os.path.normpath(os.path.join(base, decl.path.value))
     if _key(target) in {_key(p) for p in stack}:
         chain = " → ".join([*stack[stack.index(next(p for p in stack if _key(p) == _key(target))):], target])
-        diagnostics.append(error("E150", f"`use` goes round in a circle: {chain}", decl.path.span,
-                                 "a file cannot use itself, directly or through others"))
+        reached.diagnostics.append(error("E150", f"`use` goes round in a circle: {chain}", decl.path.span,
+                                         "a file cannot use itself, directly or through others"))
         return
-    if _key(target) in done:
+    if _key(target) in reached.done:
         return
-    used = read(target)
+    used = reached.read(target)
     if isinstance(used, Diagnostic):
-        diagnostics.append(error(
+        reached.diagnostics.append(error(
             "E151", f"cannot read the used file `{decl.path.value}` (looked for {target})", decl.path.span,
             "paths in `use` are relative to the file that has the `use` line",
         ))
         return
-    sources[target] = used
-    _visit(used, stack, sources, modules, diagnostics, done, read)
+    reached.sources[target] = used
+    _visit(used, stack, reached)
 
 
 def _key(path: str) -> str:

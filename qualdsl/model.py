@@ -86,13 +86,31 @@ class NowRef:
 
 
 @attrs.frozen
-class Compare:
+class _Binary:
+    """The fields of a node with two operands, ``left op right``; each kind of such node is its own class."""
+
     op: str
     left: Expr
     right: Expr
     type: Type
     nullable: bool
     span: Span = _span
+
+
+@attrs.frozen
+class _NegatableTest:
+    """The fields of ``operand is [not] ...``; each kind of such test is its own class."""
+
+    operand: Expr
+    negated: bool
+    type: Type
+    nullable: bool
+    span: Span = _span
+
+
+@attrs.frozen
+class Compare(_Binary):
+    """``=`` / ``!=`` / ``<`` / ``<=`` / ``>`` / ``>=``."""
 
 
 @attrs.frozen
@@ -118,33 +136,18 @@ class InList:
 
 
 @attrs.frozen
-class IsMissing:
-    operand: Expr
-    negated: bool
-    type: Type
-    nullable: bool
-    span: Span = _span
+class IsMissing(_NegatableTest):
+    """``is missing`` / ``is not missing``."""
 
 
 @attrs.frozen
-class IsEmpty:
-    operand: Expr
-    negated: bool
-    type: Type
-    nullable: bool
-    span: Span = _span
+class IsEmpty(_NegatableTest):
+    """``is empty`` / ``is not empty``, of text or a list."""
 
 
 @attrs.frozen
-class TextTest:
+class TextTest(_Binary):
     """``starts with`` / ``ends with`` / ``contains`` on text, case-insensitive."""
-
-    op: str
-    left: Expr
-    right: Expr
-    type: Type
-    nullable: bool
-    span: Span = _span
 
 
 @attrs.frozen
@@ -165,13 +168,8 @@ class Not:
 
 
 @attrs.frozen
-class Arith:
-    op: str
-    left: Expr
-    right: Expr
-    type: Type
-    nullable: bool
-    span: Span = _span
+class Arith(_Binary):
+    """``+`` / ``-`` / ``*`` / ``/``."""
 
 
 @attrs.frozen
@@ -456,16 +454,39 @@ class PolicyModel:
 def policy_exprs(policy: PolicyModel) -> list[Expr]:
     """Every expression a policy evaluates: segment and framework criteria, pass rules,
     score rules, qualify rules and lifecycle guards (not the tests' expectations)."""
+    return [
+        *segment_exprs(policy), *score_exprs(policy), *framework_exprs(policy), *rule_exprs(policy),
+        *guard_exprs(policy),
+    ]
+
+
+def segment_exprs(policy: PolicyModel) -> list[Expr]:
+    """The criteria of every segment."""
+    return [c.expr for segment in policy.segments.values() for c in segment.criteria]
+
+
+def score_exprs(policy: PolicyModel) -> list[Expr]:
+    """The condition (`if`) or event count (`per`) of every score rule."""
+    return [e for score in policy.scores.values() for r in score.rules for e in (r.condition, r.count) if e is not None]
+
+
+def framework_exprs(policy: PolicyModel) -> list[Expr]:
+    """The criteria of every framework, each framework's followed by its pass rule when that is an expression."""
     out: list[Expr] = []
-    for segment in policy.segments.values():
-        out.extend(c.expr for c in segment.criteria)
-    for score in policy.scores.values():
-        out.extend(e for r in score.rules for e in (r.condition, r.count) if e is not None)
     for framework in policy.frameworks.values():
         out.extend(c.expr for c in framework.criteria)
         if framework.rule is not None:
             out.append(framework.rule)
-    out.extend(r.condition for r in policy.rules if r.condition is not None)
-    if policy.lifecycle is not None:
-        out.extend(t.condition for t in policy.lifecycle.transitions if t.condition is not None)
     return out
+
+
+def rule_exprs(policy: PolicyModel) -> list[Expr]:
+    """The conditions of the qualify rules (`otherwise` has none)."""
+    return [r.condition for r in policy.rules if r.condition is not None]
+
+
+def guard_exprs(policy: PolicyModel) -> list[Expr]:
+    """The `when` conditions of the lifecycle's transitions."""
+    if policy.lifecycle is None:
+        return []
+    return [t.condition for t in policy.lifecycle.transitions if t.condition is not None]
