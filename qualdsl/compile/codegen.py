@@ -56,7 +56,7 @@ class _Gen:
             "_timedelta": dt.timedelta, "_rt": runtime, "_ZERO": runtime.ZERO, "_U": runtime.UNSET,
             "_INT_LIMIT": INT_LIMIT, "_EXP": MAX_DECIMAL_EXPONENT + 1,
             "_Slow": runtime.SlowPath, "_SLOW": (runtime.SlowPath, TypeError, ValueError),
-            "_list": list, "_tuple": tuple, "_dict": dict,
+            "_list": list, "_tuple": tuple, "_dict": dict, "_convert": convert_value,
         }
         self._const_ids: dict[tuple[str, object], str] = {}
         self._temps = 0
@@ -163,11 +163,15 @@ class _Gen:
         self.emit("return (" + "".join(f"{v}, " for v in values) + ")")
 
     def _fields(self) -> None:
+        """Each field read into its variable. A value that already has its final form passes
+        the fast check; a non-blank text (a CSV cell) goes straight to its type's converter;
+        anything else through ``convert_value`` (missing, optional, wrong kind)."""
         for field in self.policy.fields:
             var = self.fields[field.name]
-            fid = self.const(field, "field")
-            conv = self.const(_field_converter(field), "conv")
-            self.emit(f"{var} = lead.get({self.const(field.name, 'key')})")
+            name = self.const(field.name, "key")
+            conv = self.const(converter(field.type), "conv")
+            general = f"_convert({self.const(field, 'field')}, {var}, {conv})"
+            self.emit(f"{var} = lead.get({name})")
             if field.column is not None and field.column != field.name:
                 column = self.const(field.column, "key")
                 self.emit(f"if {var} is None:")
@@ -175,14 +179,14 @@ class _Gen:
                 self.emit(f"elif {column} in lead and _rt.is_missing({var}):")
                 self.emit(f"{var} = lead[{column}]", 2)
             if field.type.kind == "list":
-                self._list_field(field, var, f"{conv}({fid}, {var})")
+                self._list_field(field, var, general)
                 continue
             fast = self._fast_check(field, var)
-            if field.optional and field.type.kind != "list":
+            if field.optional:
                 self.emit(f"if {var} is not None and not ({fast}):")
             else:
                 self.emit(f"if not ({fast}):")
-            self.emit(f"{var} = {conv}({fid}, {var})", 2)
+            self.emit(f"{var} = {conv}({name}, {var}) if {var}.__class__ is str and {var}.strip() else {general}", 2)
 
     def _list_field(self, field: m.Field, var: str, convert: str) -> None:
         """A list whose items already have their final form (stripped non-empty texts, or ints
@@ -471,15 +475,6 @@ class _Gen:
         # only inside ``guards``, where ``oi`` is the index of the qualify rule that holds
         indices = frozenset(r.index for r in self.policy.rules if r.outcome == e.outcome)
         return f"(oi in {self.const(indices, 'rules')})"
-
-
-def _field_converter(field: m.Field) -> Callable[[object, object], object]:
-    convert = converter(field.type)
-
-    def convert_field(f: object, value: object) -> object:
-        return convert_value(field, value, convert)
-
-    return convert_field
 
 
 def generate(policy: m.PolicyModel) -> Generated:
