@@ -8,10 +8,11 @@ not be read (each got an error record, the rest were decided).
 from __future__ import annotations
 
 import fnmatch
+import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -137,6 +138,12 @@ def _count_lines(path: str) -> int | None:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
+def _jobs_option(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value < 0:
+        raise click.BadParameter(f"{value} processes; give 1 or more, or 0 for one per CPU")
+    return value
+
+
 @main.command(name="eval", epilog=EXIT_CODES_HELP)
 @click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, dir_okay=False))
@@ -156,15 +163,20 @@ def _count_lines(path: str) -> int | None:
               help="duckdb runs the policy as one SQL query over CSV/Parquet files (extra qualdsl[sql]; docs/sql.md).")
 @click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False),
               help="With --engine duckdb: a CSV/Parquet file of events (lead_id, type, at), joined on --id-column.")
+@click.option("--jobs", type=int, default=1, show_default=True, metavar="N", callback=_jobs_option,
+              help="Decide in N processes (0: one per CPU), for large files; same output, same order. "
+                   "Python engine only.")
 def eval_(policy_path: str, input_path: str, input_format: str, output: str, output_format: str,
           now_text: str | None, id_column: str | None, explain: bool, events_key: str,
-          progress: bool | None, engine: str, events_path: str | None) -> None:
+          progress: bool | None, engine: str, events_path: str | None, jobs: int) -> None:
     """Decide every lead in INPUT (CSV, JSONL or a JSON array; `-` reads stdin).
 
     Input columns are matched to lead fields by field name, or by the column named
     with `from "..."` in the policy. Every input record yields exactly one output
     record, in order: a decision, or an error naming the field and the value.
     """
+    if engine == "duckdb" and jobs != 1:
+        raise click.UsageError("--jobs goes with the Python engine; DuckDB already runs its query on every CPU")
     policy = _load_or_exit(policy_path)
     now = _now_option(now_text)
     if engine == "duckdb":
@@ -172,35 +184,87 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
         return
     if events_path is not None:
         raise click.UsageError("--events goes with --engine duckdb; with the Python engine, events come under --events-key")
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    stream: IO[str] | None = None
     try:
         fmt = detect_format(input_path, input_format)
-        stream = open_input(input_path)
+        if jobs == 1:
+            stream = open_input(input_path)
+        elif input_path != "-":  # evaluate_file_parallel opens it; a file that cannot be read is reported here,
+            open_input(input_path).close()  # before the output file is created, as with one process
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    try:
+        out_stream: IO[str] = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        _close_input(stream, input_path)
+        click.echo(f"error: cannot write `{output}`: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
     show_progress = progress if progress is not None else (sys.stderr.isatty() and input_path != "-")
     failures = 0
-    out_stream: IO[str] = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     try:
-        writer = Writer(out_stream, output_format, tuple(policy.model.scores), id_column is not None)
-        results = evaluate_stream(policy, read_records(stream, fmt), now, events_key)
         total = _count_lines(input_path) if show_progress else None
         with click.progressbar(length=total or 0, label="deciding leads", file=sys.stderr,
                                hidden=not show_progress) as bar:
-            for result in _guarded(results):
-                writer.write(result_dict(result, id_column, explain))
-                failures += result.error is not None
-                bar.update(1)
+            if stream is not None:
+                writer = Writer(out_stream, output_format, tuple(policy.model.scores), id_column is not None)
+                results = evaluate_stream(policy, read_records(stream, fmt), now, events_key)
+                for result in _guarded(results):
+                    writer.write(result_dict(result, id_column, explain))
+                    failures += result.error is not None
+                    bar.update(1)
+            else:
+                written = 0
+
+                def advance(records: int) -> None:  # called after each chunk with the records written so far
+                    nonlocal written
+                    bar.update(records - written)
+                    written = records
+
+                failures = _eval_parallel(policy, policy_path, input_path, fmt, out_stream, now, jobs, id_column,
+                                          explain, events_key, output_format, advance)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     finally:
-        stream.close()
+        _close_input(stream, input_path)
         if out_stream is not sys.stdout:
             out_stream.close()
     if failures:
         click.echo(f"{failures} record(s) could not be read; see their `error` entries", err=True)
         sys.exit(EXIT_RECORDS)
+
+
+def _eval_parallel(policy: Policy, policy_path: str, input_path: str, fmt: str, out_stream: IO[str], now: Any,
+                   jobs: int, id_column: str | None, explain: bool, events_key: str, output_format: str,
+                   advance: Callable[[int], None]) -> int:
+    """``eval --jobs N`` (N > 1): the input in chunks over N worker processes, written in input order
+    (``qualdsl.parallel``, imported here so that other commands do not load multiprocessing)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from qualdsl.parallel import evaluate_file_parallel
+
+    try:
+        _, failures = evaluate_file_parallel(policy_path, input_path, fmt, out_stream, now, jobs, id_column, explain,
+                                             events_key, output_format, policy=policy, progress=advance)
+    except BrokenProcessPool:
+        out_stream.flush()
+        click.echo("error: a worker process stopped unexpectedly (killed, or out of memory); the output is "
+                   "incomplete. Run again with fewer --jobs", err=True)
+        sys.exit(EXIT_POLICY)
+    return failures
+
+
+def _close_input(stream: IO[str] | None, input_path: str) -> None:
+    """Close the input, but not standard input: only take the text wrapper off its buffer."""
+    if stream is None:
+        return
+    if input_path == "-" and isinstance(stream, io.TextIOWrapper):
+        stream.detach()
+    else:
+        stream.close()
 
 
 def _guarded(results: Iterator[Any]) -> Iterator[Any]:

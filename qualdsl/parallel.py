@@ -390,4 +390,7 @@ def evaluate_file_parallel(
         if binary is not None and binary is not sys.stdin.buffer:
             binary.close()
         if text_stream is not None:
-            text_stream.close()
+            if input_path == "-" and isinstance(text_stream, io.TextIOWrapper):
+                text_stream.detach()  # the wrapper goes, standard input stays open (as for csv and jsonl)
+            else:
+                text_stream.close()
