@@ -11,6 +11,7 @@ from qualdsl.errors import Diagnostic, PolicyError, QualdslError, RecordError
 from qualdsl.explain import Explanation
 from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, Visit
 from qualdsl.policy import EvalResult, Policy, compile_text, load
+from qualdsl.prepared import PreparedLead
 from qualdsl.sla import TimerStatus
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "HistoryEvent",
     "Policy",
     "PolicyError",
+    "PreparedLead",
     "QualdslError",
     "RecordError",
     "StageEntry",

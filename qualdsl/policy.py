@@ -20,6 +20,7 @@ from qualdsl.history import history_event
 from qualdsl.interpret import Trace, interpret
 from qualdsl.lifecycle import HistoryEvent, StageEntry, Step, Timeline, advance, replay
 from qualdsl.loader import Loaded, load_file, load_text
+from qualdsl.prepared import PreparedLead
 from qualdsl.records import convert_events, convert_lead, to_datetime
 from qualdsl.sla import TimerStatus, sla_status
 from qualdsl.source import Source
@@ -44,9 +45,11 @@ class Policy:
         self.model = model
         self.sources = dict(sources)
         self.warnings = tuple(warnings)
-        self._compiled: Compiled = compile_policy(model, Decision, self)
+        self._compiled: Compiled = compile_policy(model, Decision, self, PreparedLead)
         # the generated function itself answers ``policy.evaluate(...)``: no call in between
         self.evaluate = self._compiled.evaluate  # type: ignore[method-assign,assignment]
+        self.prepare = self._compiled.prepare  # type: ignore[method-assign]
+        self.evaluate_prepared = self._compiled.evaluate_prepared  # type: ignore[method-assign]
         self._declared_events = frozenset(model.events)
         self.score_names: tuple[str, ...] = tuple(model.scores)
         self.outcome_names: tuple[str, ...] = tuple(rule.outcome for rule in model.rules)
@@ -85,6 +88,18 @@ class Policy:
         ``now`` is an aware datetime or an ISO 8601 text (None: the current time). This method
         is replaced on each policy by its generated evaluator, which takes the same arguments."""
         return self._compiled.evaluate(lead, events, now)  # type: ignore[no-any-return,arg-type]
+
+    def prepare(self, lead: Mapping[str, Any], events: Iterable[Any] = ()) -> PreparedLead:
+        """Read and check ``lead`` and its events once (``RecordError`` as ``evaluate`` would raise),
+        for ``evaluate_prepared`` to decide as often as needed. Replaced on each policy by its
+        generated function."""
+        return self._compiled.prepare(lead, events)  # type: ignore[no-any-return]
+
+    def evaluate_prepared(self, prepared: PreparedLead, now: dt.datetime | str | None = None) -> Decision:
+        """Decide a lead this policy prepared, at ``now``, reading and checking nothing again: the
+        same decision ``evaluate(lead, events, now)`` gives. Replaced on each policy by its
+        generated function."""
+        return self._compiled.evaluate_prepared(prepared, now)  # type: ignore[no-any-return]
 
     def evaluate_many(
         self,

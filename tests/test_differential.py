@@ -40,6 +40,27 @@ def compiled_result(policy: qualdsl.Policy, lead: dict[str, object], events: lis
     return ("decided", decision.rule_index, decision.outcome, decision.scores, tuple(decision.score_values))
 
 
+def prepared_results(
+    policy: qualdsl.Policy, lead: dict[str, object], events: list[object], times: Sequence[dt.datetime]
+) -> list[Outcome]:
+    """The lead prepared once, then decided at each of ``times``."""
+    try:
+        prepared = policy.prepare(lead, events)
+    except qualdsl.RecordError as exc:
+        return [("refused", exc.field)] * len(times)
+    except Exception as exc:
+        return [("crashed", f"{type(exc).__name__}: {exc}")] * len(times)
+    out: list[Outcome] = []
+    for now in times:
+        try:
+            decision = policy.evaluate_prepared(prepared, now)
+        except Exception as exc:
+            out.append(("crashed", f"{type(exc).__name__}: {exc}"))
+            continue
+        out.append(("decided", decision.rule_index, decision.outcome, decision.scores, tuple(decision.score_values)))
+    return out
+
+
 def reference_result(policy: qualdsl.Policy, lead: dict[str, object], events: list[object], now: dt.datetime) -> Outcome:
     try:
         trace = policy.reference(lead, events, now)
@@ -58,14 +79,18 @@ def check_agreement(case: PolicyCase, inputs: Sequence[LeadInput], now: dt.datet
     for item in inputs:
         fast = compiled_result(policy, item.lead, list(item.events), now)
         slow = reference_result(policy, item.lead, list(item.events), now)
+        # prepared once, decided now and a week later: as evaluate decides the lead each time
+        later = now + dt.timedelta(days=7)
+        prepared = prepared_results(policy, item.lead, list(item.events), (now, later))
         STATS["cases"] += 1
         if slow[0] == "refused":
             STATS["refused"] += 1
-        agree = fast == slow and fast[0] != "crashed"
+        agree = (fast == slow and fast[0] != "crashed"
+                 and prepared == [fast, compiled_result(policy, item.lead, list(item.events), later)])
         expected = item.refused is None or slow == ("refused", item.refused)
         assert agree and expected, (
             ("the back ends disagree" if not agree else f"the lead must be refused naming `{item.refused}`")
-            + f"\ncompiled:  {fast}\nreference: {slow}\n"
+            + f"\ncompiled:  {fast}\nreference: {slow}\nprepared:  {prepared}\n"
             f"lead: {item.lead!r}\nevents: {item.events!r}\n--- policy ---\n{case.text}"
             f"--- generated ---\n{policy.generated_source}"
         )

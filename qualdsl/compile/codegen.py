@@ -98,13 +98,17 @@ class _Gen:
         self.lines.append("    " * depth + line)
 
     # ---- the function --------------------------------------------------------------
-    def _prologue(self, signature: str, inputs: Callable[[], None] | None = None) -> None:
-        """The function head, field reading, event counting and every derived value."""
+    def _prologue(self, signature: str, inputs: Callable[[], None] | None = None, prepared: bool = False) -> None:
+        """The function head, field reading, event counting and every derived value. A prepared
+        lead's values and events were read and checked by ``prepare``: they are taken as they are."""
         self.emit(signature, 0)
         if inputs is not None:
             inputs()
-        self._fields()
-        self._events()
+        if prepared:
+            self._counted_events(trusted=True)
+        else:
+            self._fields()
+            self._counted_events(trusted=False)
         lazies = [*self.segments.values(), *self.criteria.values(), *self.frameworks.values()]
         if lazies:
             self.emit(" = ".join(lazies) + " = _U")
@@ -113,9 +117,25 @@ class _Gen:
 
     def generate(self) -> Generated:
         """``evaluate(lead, events=(), now=None)``: the decision, built by ``_decision`` from the
-        tuple (outcome, scores, rule index, ``_owner``, lead, events, now); and ``guards``."""
+        tuple (outcome, scores, rule index, ``_owner``, lead, events, now); ``prepare(lead,
+        events=())``: the lead read and checked once, as ``_prepared((values, events, lead,
+        _owner))``; ``evaluate_prepared(prepared, now=None)``: its decision; and ``guards``."""
         self._collect_counters()
         self._prologue("def evaluate(lead, events=(), now=None):", self._inputs)
+        self._qualify()
+        self.lines.append("")
+        self._prepare()
+        self.lines.append("")
+        self._prologue("def evaluate_prepared(prepared, now=None):", self._prepared_inputs, prepared=True)
+        self._qualify()
+        if self.policy.lifecycle is not None:
+            self.lines.append("")
+            self._guards(self.policy.lifecycle)
+        source = "\n".join(self.lines) + "\n"
+        return Generated(source, self.namespace, tuple(self.policy.scores))
+
+    def _qualify(self) -> None:
+        """The qualify block: the first rule that holds returns its decision."""
         scores = "{" + ", ".join(f"{self.const(name, 'key')}: {var}" for name, var in self.scores.items()) + "}"
         for rule in self.policy.rules:
             self.emit(f"# line {rule.span.line}: rule {rule.index} -> outcome {rule.index}")
@@ -128,17 +148,36 @@ class _Gen:
                 test = f"({cond}) is True" if self.nullable(rule.condition) else cond
                 self.emit(f"if {test}:")
                 self.emit(result, 2)
-        if self.policy.lifecycle is not None:
-            self.lines.append("")
-            self._guards(self.policy.lifecycle)
-        source = "\n".join(self.lines) + "\n"
-        return Generated(source, self.namespace, tuple(self.policy.scores))
+
+    def _values(self) -> str:
+        return "(" + "".join(f"{v}, " for v in self.fields.values()) + ")"
+
+    def _prepare(self) -> None:
+        self.emit("def prepare(lead, events=()):", 0)
+        self._lead_and_events()
+        self._fields()
+        declared = self.const(frozenset(self.policy.events), "events")
+        self.emit(f"return _prepared(({self._values()}, _tuple(_rt.checked_events(events, {declared})), lead, _owner))")
+
+    def _prepared_inputs(self) -> None:
+        self.emit("if prepared.__class__ is not _prepared:")
+        self.emit("_rt.not_prepared(prepared)", 2)
+        self.emit(f"{self._values()}, events, lead, owner = prepared")
+        self.emit("if owner is not _owner:")
+        self.emit("_rt.not_prepared(prepared)", 2)
+        self._now()
 
     def _inputs(self) -> None:
         """``evaluate``'s arguments as the rest of the function reads them: an aware ``now``, the
         events as a list or tuple, the lead a mapping."""
+        self._now()
+        self._lead_and_events()
+
+    def _now(self) -> None:
         self.emit("if now.__class__ is not _datetime or now.tzinfo is None:")
         self.emit("now = _rt.normalize_now(now)", 2)
+
+    def _lead_and_events(self) -> None:
         self.emit("if events.__class__ is not _list and events.__class__ is not _tuple:")
         self.emit("events = _rt.event_list(events)", 2)
         self.emit("if lead.__class__ is not _dict:")
@@ -221,19 +260,24 @@ class _Gen:
                     key = (node.event, node.window)
                     self.counters.setdefault(key, f"c{len(self.counters)}")
 
-    def _events(self) -> None:
-        """Count the events in each window. The loop trusts (type, aware datetime) tuples of
-        declared events; anything else (a dict, a text time, an undeclared type) raises
-        ``_Slow``, ``TypeError`` or ``ValueError`` there, and the counting starts again over
-        the events as ``qualdsl.records`` converts them, which names the event when it cannot."""
+    def _counted_events(self, trusted: bool) -> None:
+        """Count the events in each window. Trusted (a prepared lead's), they are counted as they
+        are. Otherwise the loop trusts (type, aware datetime) tuples of declared events; anything
+        else (a dict, a text time, an undeclared type) raises ``_Slow``, ``TypeError`` or
+        ``ValueError`` there, and the counting starts again over the events as ``qualdsl.records``
+        converts them, which names the event when it cannot."""
         declared = self.const(frozenset(self.policy.events), "events")
         if not self.counters:
-            # nothing to count: the events only need to be valid
-            self.emit("if events:")
-            self.emit(f"_rt.checked_events(events, {declared})", 2)
+            if not trusted:  # nothing to count: the events only need to be valid
+                self.emit("if events:")
+                self.emit(f"_rt.checked_events(events, {declared})", 2)
             return
         counters = " = ".join(self.counters.values()) + " = 0"
         self.emit(counters)
+        if trusted:
+            self.emit("for name, at in events:")
+            self._count_event(2)
+            return
         self.emit("try:")
         self.emit("for name, at in events:", 2)
         self.emit(f"if name not in {declared} or at.__class__ is not _datetime:", 3)

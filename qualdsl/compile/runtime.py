@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from qualdsl.errors import RecordError
 from qualdsl.interpret import arith, at_least, fold, negate
+from qualdsl.prepared import PreparedLead
 from qualdsl.records import convert_events, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
@@ -31,6 +32,13 @@ def event_list(events: object) -> list[object]:
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
         raise RecordError("events", "events must be a list of (type, time) pairs", events)
     return list(events)
+
+
+def not_prepared(prepared: object) -> None:
+    """``evaluate_prepared`` was given something ``prepare`` of this policy did not return."""
+    if isinstance(prepared, PreparedLead):
+        raise ValueError("this lead was prepared by another policy: prepare it with the policy that evaluates it")
+    raise TypeError(f"evaluate_prepared takes what policy.prepare(lead, events) returns, not {type(prepared).__name__}")
 
 
 def check_lead(lead: object) -> None:
@@ -65,4 +73,5 @@ __all__ = [
     "is_missing",
     "negate",
     "normalize_now",
+    "not_prepared",
 ]
