@@ -9,8 +9,7 @@ writing the output all count:
 
 * the baseline: read every record with the csv / json module and write it back out the same
   way (csv.reader + csv.writer; json.loads + json.dumps per line), nothing decided;
-* ``qualdsl eval POLICY FILE --now ... -o OUT`` for each --jobs value (through
-  ``qualdsl.parallel.evaluate_file_parallel`` when the command has no ``--jobs`` option yet).
+* ``qualdsl eval POLICY FILE --now ... -o OUT --jobs N`` for each --jobs value.
 
 For each it prints wall time, leads per second and the child's peak resident memory
 (``ru_maxrss`` of that child; for --jobs N the largest of the parent and its workers, and
@@ -112,24 +111,6 @@ with open(src, encoding="utf-8", newline="") as fin, open(dst, "w", encoding="ut
             fout.write(json.dumps(json.loads(line)) + "\\n")
 """
 
-PARALLEL = """
-import sys
-from qualdsl.parallel import evaluate_file_parallel
-policy, src, dst, fmt, jobs, now = sys.argv[1:7]
-with open(dst, "w", encoding="utf-8", newline="") as out:
-    records, failures = evaluate_file_parallel(policy, src, fmt, out, now, int(jobs), "lead_id", False, "events", "jsonl")
-sys.exit(3 if failures else 0)
-"""
-
-
-def cli_has_jobs() -> bool:
-    from click.testing import CliRunner
-
-    from qualdsl.cli import main
-
-    return "--jobs" in CliRunner().invoke(main, ["eval", "--help"]).output
-
-
 def run_child(argv: list[str]) -> tuple[float, float, float, float]:
     """Wall seconds, and peak RSS in MiB: the largest single process and the sum over the child and
     the workers it started (ru_maxrss of RUSAGE_CHILDREN covers only the largest descendant, so
@@ -207,10 +188,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     jobs_list = [int(j) for j in args.jobs.split(",")]
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="qualdsl-batch-"))
     folder.mkdir(parents=True, exist_ok=True)
-    via_cli = cli_has_jobs()
     print(f"== batch: qualdsl eval {ACME.relative_to(ROOT)} on {args.leads:,} leads per file, jobs {jobs_list}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print(f"   --jobs through {'the CLI' if via_cli else 'qualdsl.parallel.evaluate_file_parallel (the CLI has no --jobs yet)'}")
     results: dict[str, dict[str, float]] = {}
     try:
         started = time.perf_counter()
@@ -231,14 +210,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
             runs: list[tuple[str, list[str]]] = []
             base = [sys.executable, "-m", "qualdsl.cli", "eval", str(ACME), str(path), "--now", NOW,
                     "--id-column", "lead_id", "--no-progress"]
-            if not via_cli:
-                runs.append(("qualdsl eval (the CLI as it is: one process)", [*base, "-o", "{out}"]))
             for jobs in jobs_list:
-                if via_cli:
-                    runs.append((f"qualdsl eval --jobs {jobs}", [*base, "-o", "{out}", "--jobs", str(jobs)]))
-                else:
-                    runs.append((f"evaluate_file_parallel(jobs={jobs})",
-                                 [sys.executable, "-c", PARALLEL, str(ACME), str(path), "{out}", fmt, str(jobs), NOW]))
+                runs.append((f"qualdsl eval --jobs {jobs}", [*base, "-o", "{out}", "--jobs", str(jobs)]))
             for label, template in runs:
                 out = folder / f"out-{fmt}.jsonl"
                 seconds, peak, total, cpu = run_child([str(out) if part == "{out}" else part for part in template])
