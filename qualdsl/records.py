@@ -127,10 +127,10 @@ def _to_int(field: str, value: object) -> int:
         text = value.strip().replace("_", "")
         if _GROUPED.match(text):
             text = text.replace(",", "")
-        if len(text) > MAX_INT_DIGITS:
+        if len(text) > MAX_INT_DIGITS + 12:  # longer than any spelling of 30 digits ("-1...9.000000000")
             raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value)
         try:
-            return int(text)
+            whole = int(text)
         except ValueError:
             try:
                 number = Decimal(text)
@@ -138,9 +138,12 @@ def _to_int(field: str, value: object) -> int:
                 raise _fail(field, "a whole number", value) from None
             if number.is_finite() and number.adjusted() >= MAX_INT_DIGITS:  # "1E+999999" is short but huge
                 raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value) from None
-            if number.is_finite() and number == number.to_integral_value():
-                return int(number)
-            raise _fail(field, "a whole number", value) from None
+            if not (number.is_finite() and number == number.to_integral_value()):
+                raise _fail(field, "a whole number", value) from None
+            whole = int(number)
+        if not -INT_LIMIT < whole < INT_LIMIT:
+            raise _fail(field, f"a whole number of at most {MAX_INT_DIGITS} digits", value)
+        return whole
     raise _fail(field, "a whole number", value)
 
 
