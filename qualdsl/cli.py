@@ -30,12 +30,13 @@ from qualdsl.batch import (
     result_dict,
 )
 from qualdsl.catalogue_cli import explain_error
-from qualdsl.errors import Diagnostic, PolicyError, RecordError, render
+from qualdsl.cli_support import EXIT_OK, EXIT_POLICY, EXIT_RECORDS, EXIT_USAGE, now_option, policy_or_exit
+from qualdsl.errors import Diagnostic, RecordError, render
 from qualdsl.fmt import format_source, unified_diff
 from qualdsl.graph import dot, mermaid
 from qualdsl.history import History, iter_sorted, read_history
 from qualdsl.loader import read_source
-from qualdsl.policy import Policy, check_file, normalize_now
+from qualdsl.policy import Policy, check_file
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
 from qualdsl.review_cli import backtest, diff
@@ -45,35 +46,12 @@ from qualdsl.sql.cli import run_eval_duckdb
 from qualdsl.sql.cli import sql as sql_command
 from qualdsl.testing import coverage, render_coverage, run_tests
 
-EXIT_OK = 0
-EXIT_POLICY = 1
-EXIT_USAGE = 2
-EXIT_RECORDS = 3
-
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
   1  a policy has errors, or a policy test failed
   2  wrong usage, or an input file cannot be read
   3  some input records could not be read (each has an error record)"""
-
-
-def _load_or_exit(path: str) -> Policy:
-    try:
-        return qualdsl.load(path)
-    except PolicyError as exc:
-        click.echo(exc.render(), err=True)
-        click.echo(f"\n{path}: {len(exc.errors)} error(s); nothing was evaluated", err=True)
-        sys.exit(EXIT_POLICY)
-
-
-def _now_option(value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return normalize_now(value)
-    except RecordError as exc:
-        raise click.BadParameter(f'"{value}" is not a date and time; write e.g. 2026-12-01T09:00:00Z') from exc
 
 
 @click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -177,10 +155,10 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     """
     if engine == "duckdb" and jobs != 1:
         raise click.UsageError("--jobs goes with the Python engine; DuckDB already runs its query on every CPU")
-    policy = _load_or_exit(policy_path)
-    now = _now_option(now_text)
+    policy = policy_or_exit(policy_path)
+    now = now_option(now_text)
     if engine == "duckdb":
-        run_eval_duckdb(policy, input_path, events_path, normalize_now(now), output, output_format, id_column)
+        run_eval_duckdb(policy, input_path, events_path, now, output, output_format, id_column)
         return
     if events_path is not None:
         raise click.UsageError("--events goes with --engine duckdb; with the Python engine, events come under --events-key")
@@ -282,8 +260,8 @@ def _guarded(results: Iterator[Any]) -> Iterator[Any]:
 @click.option("--events-key", default="events", show_default=True, help="The key that holds the lead's events.")
 def explain(policy_path: str, lead_path: str, now_text: str | None, as_json: bool, events_key: str) -> None:
     """Decide one lead (a JSON object, its events under "events") and say why, in plain words."""
-    policy = _load_or_exit(policy_path)
-    now = normalize_now(_now_option(now_text))
+    policy = policy_or_exit(policy_path)
+    now = now_option(now_text)
     try:
         text = sys.stdin.read() if lead_path == "-" else Path(lead_path).read_text(encoding="utf-8-sig")
         lead = json.loads(text)
@@ -463,8 +441,8 @@ or CSV (one row per lead: lead_id, <stage>_at and <event>_at columns, other colu
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True)
 def lifecycle(policy_path: str, history_path: str, now_text: str | None, input_format: str, id_key: str,
               fmt: str) -> None:
-    policy = _load_or_exit(policy_path)
-    now = normalize_now(_now_option(now_text))
+    policy = policy_or_exit(policy_path)
+    now = now_option(now_text)
     history = _history_or_exit(policy, history_path, input_format, id_key)
     for problem in history.problems:
         click.echo(f"row {problem.row}: {problem.message}", err=True)
@@ -498,8 +476,8 @@ def lifecycle(policy_path: str, history_path: str, now_text: str | None, input_f
 @click.option("-o", "--output", type=click.Path(allow_dash=True, dir_okay=False), default="-", show_default=True)
 def sla(policy_path: str, history_path: str, now_text: str, input_format: str, id_key: str, fmt: str,
         output: str) -> None:
-    policy = _load_or_exit(policy_path)
-    now = normalize_now(_now_option(now_text))
+    policy = policy_or_exit(policy_path)
+    now = now_option(now_text)
     history = _history_or_exit(policy, history_path, input_format, id_key)
     outcomes = []
     problems = [p.to_dict() for p in history.problems]
@@ -523,7 +501,7 @@ def sla(policy_path: str, history_path: str, now_text: str, input_format: str, i
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 def graph(policy_path: str, fmt: str) -> None:
     """Draw the lifecycle: stages (with owners), transitions with their guards, recycle edges dashed."""
-    policy = _load_or_exit(policy_path)
+    policy = policy_or_exit(policy_path)
     if policy.model.lifecycle is None:
         click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
         sys.exit(EXIT_USAGE)

@@ -8,7 +8,6 @@ Exit codes: 0 success; 1 a policy has errors, or (diff) --fail-over was exceeded
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -17,16 +16,12 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-import qualdsl
 from qualdsl import backtest as bt
 from qualdsl import diff as df
 from qualdsl.batch import FORMATS, BadLine, InputError, detect_format, open_input, read_records
-from qualdsl.errors import Diagnostic, PolicyError, RecordError
-from qualdsl.policy import Policy, normalize_now
-
-EXIT_OK = 0
-EXIT_POLICY = 1
-EXIT_USAGE = 2
+from qualdsl.cli_support import EXIT_POLICY, EXIT_USAGE, now_option, policy_or_exit
+from qualdsl.errors import Diagnostic
+from qualdsl.policy import Policy
 
 DIFF_EXIT_HELP = """\b
 Exit codes:
@@ -51,25 +46,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def _load(path: str, ref: str | None = None) -> Policy:
     """The policy at ``path`` (at git revision ``ref`` when given); exits 1 on policy errors,
     2 when the file cannot be read at that revision."""
-    if ref is not None:
-        found = df.git_reader(ref)(path)
-        if isinstance(found, Diagnostic):
-            _fail(found.message)
-    try:
-        return df.load_at(path, ref) if ref is not None else qualdsl.load(path)
-    except PolicyError as exc:
-        shown = f"{path} at {ref}" if ref is not None else path
-        click.echo(exc.render(), err=True)
-        click.echo(f"\n{shown}: {len(exc.errors)} error(s); nothing was compared", err=True)
-        sys.exit(EXIT_POLICY)
-
-
-def _now(value: str | None) -> dt.datetime:
-    try:
-        return normalize_now(value)
-    except RecordError as exc:
-        raise click.BadParameter(f'"{value}" is not a date and time; write e.g. 2026-12-01T09:00:00Z',
-                                 param_hint="--now") from exc
+    if ref is None:
+        return policy_or_exit(path, "nothing was compared")
+    found = df.git_reader(ref)(path)
+    if isinstance(found, Diagnostic):
+        _fail(found.message)
+    return policy_or_exit(path, "nothing was compared", lambda p: df.load_at(p, ref), f"{path} at {ref}")
 
 
 def _with_leads(path: str, input_format: str, run: Callable[[Iterator[Mapping[str, Any] | BadLine]], T]) -> T:
@@ -145,7 +127,7 @@ def diff(paths: tuple[str, ...], leads_path: str, input_format: str, now_text: s
     if len(paths) != expected:
         raise click.UsageError("give OLD and NEW, or --base REF and one POLICY")
     old_path, new_path = paths[0], paths[-1]
-    now = _now(now_text)
+    now = now_option(now_text, "--now")
     old = _load(old_path, base_ref)
     new = _load(new_path)
     known = set(old.model.outcomes) | set(new.model.outcomes)
@@ -204,7 +186,7 @@ def backtest(policy_path: str, leads_path: str, input_format: str, now_text: str
     """
     if band_width is not None and quantiles is not None:
         raise click.UsageError("give --band-width or --quantiles, not both")
-    now = _now(now_text)
+    now = now_option(now_text, "--now")
     policies = [(_load(policy_path), policy_path)]
     if compare_path is not None:
         policies.append((_load(compare_path), compare_path))

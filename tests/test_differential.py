@@ -30,47 +30,43 @@ STATS = {"policies": 0, "cases": 0, "refused": 0}
 Outcome = tuple[object, ...]
 
 
-def compiled_result(policy: qualdsl.Policy, lead: dict[str, object], events: list[object], now: dt.datetime) -> Outcome:
+def outcome_of(run: Callable[[], Outcome]) -> Outcome:
+    """What ``run`` gives, or how it failed: refused naming a field, or crashed."""
     try:
-        decision = policy.evaluate(lead, events, now)
+        return run()
     except qualdsl.RecordError as exc:
         return ("refused", exc.field)
     except Exception as exc:
         return ("crashed", f"{type(exc).__name__}: {exc}")
+
+
+def decided(decision: qualdsl.Decision) -> Outcome:
     return ("decided", decision.rule_index, decision.outcome, decision.scores, tuple(decision.score_values))
+
+
+def compiled_result(policy: qualdsl.Policy, lead: dict[str, object], events: list[object], now: dt.datetime) -> Outcome:
+    return outcome_of(lambda: decided(policy.evaluate(lead, events, now)))
 
 
 def prepared_results(
     policy: qualdsl.Policy, lead: dict[str, object], events: list[object], times: Sequence[dt.datetime]
 ) -> list[Outcome]:
     """The lead prepared once, then decided at each of ``times``."""
-    try:
-        prepared = policy.prepare(lead, events)
-    except qualdsl.RecordError as exc:
-        return [("refused", exc.field)] * len(times)
-    except Exception as exc:
-        return [("crashed", f"{type(exc).__name__}: {exc}")] * len(times)
-    out: list[Outcome] = []
-    for now in times:
-        try:
-            decision = policy.evaluate_prepared(prepared, now)
-        except Exception as exc:
-            out.append(("crashed", f"{type(exc).__name__}: {exc}"))
-            continue
-        out.append(("decided", decision.rule_index, decision.outcome, decision.scores, tuple(decision.score_values)))
-    return out
+    prepared: list[qualdsl.PreparedLead] = []
+    failed = outcome_of(lambda: ("prepared", prepared.append(policy.prepare(lead, events))))
+    if not prepared:
+        return [failed] * len(times)
+    return [outcome_of(lambda now=now: decided(policy.evaluate_prepared(prepared[0], now))) for now in times]
 
 
 def reference_result(policy: qualdsl.Policy, lead: dict[str, object], events: list[object], now: dt.datetime) -> Outcome:
-    try:
+    def run() -> Outcome:
         trace = policy.reference(lead, events, now)
-    except qualdsl.RecordError as exc:
-        return ("refused", exc.field)
-    except Exception as exc:
-        return ("crashed", f"{type(exc).__name__}: {exc}")
-    scores = dict(trace.scores)
-    in_order = tuple(scores[name] for name in policy.model.scores)
-    return ("decided", trace.chosen, policy.model.rules[trace.chosen].outcome, scores, in_order)
+        scores = dict(trace.scores)
+        in_order = tuple(scores[name] for name in policy.model.scores)
+        return ("decided", trace.chosen, policy.model.rules[trace.chosen].outcome, scores, in_order)
+
+    return outcome_of(run)
 
 
 def check_agreement(case: PolicyCase, inputs: Sequence[LeadInput], now: dt.datetime = NOW) -> None:

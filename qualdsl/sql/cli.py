@@ -12,33 +12,8 @@ from typing import Any
 
 import click
 
+from qualdsl.cli_support import EXIT_POLICY, EXIT_RECORDS, EXIT_USAGE, now_option, policy_or_exit
 from qualdsl.sql import DIALECTS
-
-EXIT_POLICY = 1
-EXIT_USAGE = 2
-EXIT_RECORDS = 3
-
-
-def _load(path: str) -> Any:
-    import qualdsl
-    from qualdsl.errors import PolicyError
-
-    try:
-        return qualdsl.load(path)
-    except PolicyError as exc:
-        click.echo(exc.render(), err=True)
-        click.echo(f"\n{path}: {len(exc.errors)} error(s); no SQL was written", err=True)
-        sys.exit(EXIT_POLICY)
-
-
-def _now(value: str | None) -> Any:
-    from qualdsl.errors import RecordError
-    from qualdsl.policy import normalize_now
-
-    try:
-        return normalize_now(value)
-    except RecordError as exc:
-        raise click.BadParameter(f'"{value}" is not a date and time; write e.g. 2026-12-01T09:00:00Z') from exc
 
 
 @click.command(name="sql")
@@ -64,10 +39,10 @@ def sql(policy_path: str, dialect: str, leads_table: str, events_table: str, id_
     framework criterion and framework pass."""
     from qualdsl.sql import SqlUnsupported, to_sql
 
-    policy = _load(policy_path)
+    policy = policy_or_exit(policy_path, "no SQL was written")
     try:
         text = to_sql(
-            policy, dialect, now=_now(now_text), pretty=not compact, leads_table=leads_table,
+            policy, dialect, now=now_option(now_text), pretty=not compact, leads_table=leads_table,
             events_table=None if events_table == "-" else events_table, id_column=id_column,
             events_id_column=events_id_column,
         )
