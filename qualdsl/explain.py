@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
 from qualdsl import model as m
+from qualdsl.errors import RecordError
 from qualdsl.interpret import Events, Trace, interpret
+
+Decide = Callable[[Mapping[str, object]], int]  # a lead (values as read) -> the chosen rule's index
 
 MAX_NEAR_MISSES = 5
 WITHIN_REACH = Decimal("0.2")  # a known threshold counts as "within reach" up to 20% away
@@ -211,7 +214,10 @@ def explain_trace(
     lead: Mapping[str, object],
     events: Events,
     now: dt.datetime,
+    decide: Decide | None = None,
 ) -> Explanation:
+    """The explanation of ``trace``. ``decide(lead)``, when given, is the chosen rule's index for
+    a changed lead (the compiled evaluator: the near misses try several), else the interpreter's."""
     rules = tuple(
         Check(r.text, r.span.line, trace.rule_values[i], r.outcome, r.span.path,
               missing=_missing(r.condition, lead))
@@ -246,7 +252,7 @@ def explain_trace(
     unknown = tuple(f.name for f in policy.fields if f.optional and f.name in read and lead.get(f.name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
-        frameworks, unknown, near_misses(policy, trace, lead, events, now), policy.path,
+        frameworks, unknown, near_misses(policy, trace, lead, events, now, decide), policy.path,
     )
 
 
@@ -327,7 +333,7 @@ def _within_reach(current: object, target: object) -> bool:
 
 def near_misses(
     policy: m.PolicyModel, trace: Trace, lead: Mapping[str, object], events: Sequence[tuple[str, dt.datetime]],
-    now: dt.datetime,
+    now: dt.datetime, decide: Decide | None = None,
 ) -> tuple[NearMiss, ...]:
     if trace.chosen == 0:
         return ()
@@ -337,16 +343,28 @@ def near_misses(
         if current == value or not _within_reach(current, value):
             continue
         if kind == "field":
-            changed = dict(lead)
-            changed[name] = value
-            other = interpret(policy, changed, events, now)
+            chosen = _chosen_with(policy, {**lead, name: value}, events, now, decide)
         else:
-            other = interpret(policy, lead, events, now, {name: value})  # type: ignore[dict-item]
-        if other.chosen < trace.chosen:
-            rule = policy.rules[other.chosen]
+            chosen = interpret(policy, lead, events, now, {name: value}).chosen  # type: ignore[dict-item]
+        if chosen < trace.chosen:
+            rule = policy.rules[chosen]
             key = (name, rule.outcome)
             if key not in found:
                 found[key] = NearMiss(name, current, words, rule.outcome, rule.span.line)
         if len(found) >= MAX_NEAR_MISSES:
             break
     return tuple(found.values())
+
+
+def _chosen_with(
+    policy: m.PolicyModel, lead: Mapping[str, object], events: Sequence[tuple[str, dt.datetime]],
+    now: dt.datetime, decide: Decide | None,
+) -> int:
+    """The rule chosen for a changed lead: by ``decide`` (held equal to the interpreter by the
+    differential tests) unless a value it is given cannot be read there, then by the interpreter."""
+    if decide is not None:
+        try:
+            return decide(lead)
+        except RecordError:
+            pass
+    return interpret(policy, lead, events, now).chosen

@@ -142,7 +142,8 @@ class Policy:
         values = convert_lead(self.model.fields, lead)
         converted = convert_events(list(events), self._declared_events)
         trace = interpret(self.model, values, converted, when)
-        return explain_trace(self.model, trace, values, converted, when)
+        return explain_trace(self.model, trace, values, converted, when,
+                             lambda changed: self.evaluate(changed, converted, when).rule_index)
 
 
     # ---- lifecycle and SLAs ---------------------------------------------------------
