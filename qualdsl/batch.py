@@ -35,9 +35,11 @@ def detect_format(path: str, declared: str) -> str:
         return "jsonl"
     if lowered.endswith(".json"):
         return "json"
+    if lowered.endswith(".parquet"):
+        return "parquet"
     if path == "-":
         return "jsonl"
-    raise InputError(f"cannot tell the format of `{path}` from its name; pass --input-format csv|jsonl|json")
+    raise InputError(f"cannot tell the format of `{path}` from its name; pass --input-format csv|jsonl|json|parquet")
 
 
 @attrs.frozen

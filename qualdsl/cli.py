@@ -7,6 +7,7 @@ not be read (each got an error record, the rest were decided).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import io
 import json
@@ -36,6 +37,7 @@ from qualdsl.fmt import format_source, unified_diff
 from qualdsl.graph import dot, mermaid
 from qualdsl.history import History, iter_sorted, read_history
 from qualdsl.loader import read_source
+from qualdsl.parquet import ParquetWriter, read_parquet
 from qualdsl.policy import Policy, check_file
 from qualdsl.report import LeadOutcome, build_report
 from qualdsl.report import render as render_report
@@ -125,11 +127,13 @@ def _jobs_option(ctx: click.Context, param: click.Parameter, value: int) -> int:
 @main.command(name="eval", epilog=EXIT_CODES_HELP)
 @click.argument("policy_path", metavar="POLICY", type=click.Path(exists=True, dir_okay=False))
 @click.argument("input_path", metavar="INPUT", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--input-format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
-              help="Format of INPUT; auto decides by the file name (.csv, .jsonl, .json; `-` is JSONL).")
+@click.option("--input-format", type=click.Choice(["auto", *FORMATS, "parquet"]), default="auto", show_default=True,
+              help="Format of INPUT; auto decides by the file name (.csv, .jsonl, .json, .parquet; `-` is JSONL). "
+                   "Parquet needs the extra qualdsl[parquet].")
 @click.option("-o", "--output", type=click.Path(allow_dash=True, dir_okay=False), default="-", show_default=True,
               help="Where to write the decisions.")
-@click.option("--output-format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output-format", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="parquet: the CSV output's columns, to a file given with -o (extra qualdsl[parquet]).")
 @click.option("--now", "now_text", metavar="DATETIME", help="The evaluation time (ISO 8601); default: now, in UTC.")
 @click.option("--id-column", help="Copy this input column into each output record as `id`.")
 @click.option("--explain", is_flag=True, help="Add the full explanation to each JSONL record.")
@@ -147,7 +151,7 @@ def _jobs_option(ctx: click.Context, param: click.Parameter, value: int) -> int:
 def eval_(policy_path: str, input_path: str, input_format: str, output: str, output_format: str,
           now_text: str | None, id_column: str | None, explain: bool, events_key: str,
           progress: bool | None, engine: str, events_path: str | None, jobs: int) -> None:
-    """Decide every lead in INPUT (CSV, JSONL or a JSON array; `-` reads stdin).
+    """Decide every lead in INPUT (CSV, JSONL, a JSON array or Parquet; `-` reads stdin).
 
     Input columns are matched to lead fields by field name, or by the column named
     with `from "..."` in the policy. Every input record yields exactly one output
@@ -164,18 +168,30 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
         raise click.UsageError("--events goes with --engine duckdb; with the Python engine, events come under --events-key")
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    stream: IO[str] | None = None
     try:
         fmt = detect_format(input_path, input_format)
-        if jobs == 1:
-            stream = open_input(input_path)
-        elif input_path != "-":  # evaluate_file_parallel opens it; a file that cannot be read is reported here,
-            open_input(input_path).close()  # before the output file is created, as with one process
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    parquet = fmt == "parquet" or output_format == "parquet"
+    if parquet:
+        _check_parquet_options(input_path, fmt, output, output_format, jobs)
+    # standard input in one process, and Parquet: a record at a time; other files in chunks
+    # (qualdsl.parallel: about a third less CPU per lead), over --jobs processes
+    one_at_a_time = parquet or (jobs == 1 and input_path == "-")
+    stream: IO[str] | None = None
     try:
-        out_stream: IO[str] = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        if one_at_a_time and fmt != "parquet":
+            stream = open_input(input_path)
+        elif input_path != "-" and fmt != "parquet":  # qualdsl.parallel opens it: a file that cannot be
+            open_input(input_path).close()  # read is reported here, before the output is created
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    out_stream: IO[str] | None = None
+    try:
+        if output_format != "parquet":
+            out_stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
         _close_input(stream, input_path)
         click.echo(f"error: cannot write `{output}`: {exc.strerror or exc}", err=True)
@@ -183,17 +199,18 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     show_progress = progress if progress is not None else (sys.stderr.isatty() and input_path != "-")
     failures = 0
     try:
-        total = _count_lines(input_path) if show_progress else None
+        total = _count_lines(input_path) if show_progress and fmt != "parquet" else None
         with click.progressbar(length=total or 0, label="deciding leads", file=sys.stderr,
                                hidden=not show_progress) as bar:
-            if stream is not None:
-                writer = Writer(out_stream, output_format, tuple(policy.model.scores), id_column is not None)
-                results = evaluate_stream(policy, read_records(stream, fmt), now, events_key)
-                for result in _guarded(results):
-                    writer.write(result_dict(result, id_column, explain))
-                    failures += result.error is not None
-                    bar.update(1)
+            if one_at_a_time:
+                records = read_parquet(input_path) if fmt == "parquet" else read_records(stream, fmt)  # type: ignore[arg-type]
+                with _result_writer(policy, out_stream, output, output_format, id_column) as writer:
+                    for result in _guarded(evaluate_stream(policy, records, now, events_key)):
+                        writer.write(result_dict(result, id_column, explain))
+                        failures += result.error is not None
+                        bar.update(1)
             else:
+                assert out_stream is not None
                 written = 0
 
                 def advance(records: int) -> None:  # called after each chunk with the records written so far
@@ -208,18 +225,45 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
         sys.exit(EXIT_USAGE)
     finally:
         _close_input(stream, input_path)
-        if out_stream is not sys.stdout:
+        if out_stream is not None and out_stream is not sys.stdout:
             out_stream.close()
     if failures:
         click.echo(f"{failures} record(s) could not be read; see their `error` entries", err=True)
         sys.exit(EXIT_RECORDS)
 
 
+def _check_parquet_options(input_path: str, fmt: str, output: str, output_format: str, jobs: int) -> None:
+    if fmt == "parquet" and input_path == "-":
+        raise click.UsageError("Parquet input is read from a file, not from standard input")
+    if output_format == "parquet" and output == "-":
+        raise click.UsageError("--output-format parquet writes a file: give it with -o, e.g. -o decisions.parquet")
+    if jobs != 1:
+        raise click.UsageError("--jobs reads CSV, JSONL and JSON files; Parquet is read and written in one process")
+
+
+@contextlib.contextmanager
+def _result_writer(policy: Policy, out_stream: IO[str] | None, output: str, output_format: str,
+                   id_column: str | None) -> Iterator[Writer | ParquetWriter]:
+    """Where ``eval`` writes its records one at a time: a JSONL/CSV stream, or a Parquet file."""
+    scores = tuple(policy.model.scores)
+    if output_format != "parquet":
+        assert out_stream is not None
+        yield Writer(out_stream, output_format, scores, id_column is not None)
+        return
+    try:
+        parquet_writer = ParquetWriter(output, scores, id_column is not None)
+    except OSError as exc:
+        raise InputError(f"cannot write `{output}`: {exc.strerror or exc}") from exc
+    with parquet_writer:
+        yield parquet_writer
+
+
 def _eval_parallel(policy: Policy, policy_path: str, input_path: str, fmt: str, out_stream: IO[str], now: Any,
                    jobs: int, id_column: str | None, explain: bool, events_key: str, output_format: str,
                    advance: Callable[[int], None]) -> int:
-    """``eval --jobs N`` (N > 1): the input in chunks over N worker processes, written in input order
-    (``qualdsl.parallel``, imported here so that other commands do not load multiprocessing)."""
+    """``eval`` of a file, or ``--jobs N`` (N > 1): the input in chunks, over N worker processes (1: in
+    this one), written in input order (``qualdsl.parallel``, imported here so that other commands
+    do not load multiprocessing)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from qualdsl.parallel import evaluate_file_parallel

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,56 @@ def test_a_file_that_is_not_parquet_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("lead_id\n1\n")
     with pytest.raises(InputError, match="as Parquet"):
         list(read_parquet(str(path)))
+
+
+# ---- the command line ---------------------------------------------------------------------------
+
+def run_eval(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from qualdsl.cli import main
+
+    return CliRunner().invoke(main, ["eval", ACME, *args, "--now", NOW.isoformat(), "--id-column", "lead_id"])
+
+
+def test_eval_reads_parquet_and_decides_as_python_does(tmp_path: Path) -> None:
+    table, rows = leads_table(30)
+    path = tmp_path / "leads.parquet"
+    pq.write_table(table, path)
+    result = run_eval(str(path))
+    assert result.exit_code == 3  # two bad records, each an error record
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    policy = qualdsl.load(ACME)
+    assert len(records) == len(rows)
+    for record, row in zip(records, rows, strict=True):
+        try:
+            want = policy.evaluate(row, row["events"], NOW).outcome
+        except qualdsl.RecordError as exc:
+            assert record["error"]["field"] == exc.field
+            continue
+        assert (record["id"], record["outcome"]) == (row["lead_id"], want)
+
+
+def test_eval_writes_parquet_with_the_csv_columns(tmp_path: Path) -> None:
+    table, _ = leads_table(30)
+    source, out = tmp_path / "leads.parquet", tmp_path / "decisions.parquet"
+    pq.write_table(table, source)
+    as_csv = run_eval(str(source), "--output-format", "csv")
+    result = run_eval(str(source), "--output-format", "parquet", "-o", str(out))
+    assert result.exit_code == 3 and result.stdout == ""
+    back = pq.read_table(out)
+    lines = as_csv.stdout.splitlines()
+    assert back.schema.names == lines[0].split(",")
+    assert back.num_rows == len(lines) - 1 == 30
+
+
+def test_eval_parquet_usage_errors(tmp_path: Path) -> None:
+    table, _ = leads_table(13)
+    source = tmp_path / "leads.parquet"
+    pq.write_table(table, source)
+    assert "writes a file" in run_eval(str(source), "--output-format", "parquet").output
+    assert "one process" in run_eval(str(source), "--jobs", "2").output
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("lead_id\n1\n")
+    result = run_eval(str(bad))
+    assert result.exit_code == 2 and "as Parquet" in result.output
