@@ -248,7 +248,7 @@ def explain_trace(
         ))
         for f in policy.frameworks.values()
     )
-    read = {name for expr in _qualify_exprs(policy) for name in _fields_in(expr)}
+    read = _facts(policy).fields_read
     unknown = tuple(f.name for f in policy.fields if f.optional and f.name in read and lead.get(f.name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
@@ -269,6 +269,29 @@ def _qualify_exprs(policy: m.PolicyModel) -> list[m.Expr]:
     """What deciding the outcome evaluates, in the order near misses are tried: not the lifecycle
     guards (an explanation does not run the lifecycle), so not all of ``m.policy_exprs``."""
     return [*m.segment_exprs(policy), *m.framework_exprs(policy), *m.score_exprs(policy), *m.rule_exprs(policy)]
+
+
+@attrs.frozen
+class _PolicyFacts:
+    """What an explanation needs of the policy alone: worked out once per policy, not per lead."""
+
+    candidates: tuple[tuple[str, str, object, str], ...]
+    fields_read: frozenset[str]
+
+
+_FACTS: dict[int, tuple[m.PolicyModel, _PolicyFacts]] = {}  # by identity: hashing a model walks all of it
+_FACTS_KEPT = 64
+
+
+def _facts(policy: m.PolicyModel) -> _PolicyFacts:
+    entry = _FACTS.get(id(policy))
+    if entry is None or entry[0] is not policy:
+        if len(_FACTS) >= _FACTS_KEPT:
+            _FACTS.clear()
+        read = frozenset(name for expr in _qualify_exprs(policy) for name in _fields_in(expr))
+        entry = (policy, _PolicyFacts(tuple(_candidates(policy)), read))
+        _FACTS[id(policy)] = entry
+    return entry[1]
 
 
 def _candidates(policy: m.PolicyModel) -> list[tuple[str, str, object, str]]:
@@ -338,7 +361,7 @@ def near_misses(
     if trace.chosen == 0:
         return ()
     found: dict[tuple[str, str], NearMiss] = {}
-    for kind, name, value, words in _candidates(policy):
+    for kind, name, value, words in _facts(policy).candidates:
         current = lead.get(name) if kind == "field" else trace.scores.get(name)
         if current == value or not _within_reach(current, value):
             continue
