@@ -157,8 +157,8 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     with `from "..."` in the policy. Every input record yields exactly one output
     record, in order: a decision, or an error naming the field and the value.
     """
-    if engine == "duckdb" and jobs != 1:
-        raise click.UsageError("--jobs goes with the Python engine; DuckDB already runs its query on every CPU")
+    if engine == "duckdb":
+        _check_duckdb_options(jobs, explain, events_key)
     policy = policy_or_exit(policy_path)
     now = now_option(now_text)
     if engine == "duckdb":
@@ -230,6 +230,17 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     if failures:
         click.echo(f"{failures} record(s) could not be read; see their `error` entries", err=True)
         sys.exit(EXIT_RECORDS)
+
+
+def _check_duckdb_options(jobs: int, explain: bool, events_key: str) -> None:
+    if jobs != 1:
+        raise click.UsageError("--jobs goes with the Python engine; DuckDB already runs its query on every CPU")
+    if explain:
+        raise click.UsageError("--explain goes with the Python engine: the SQL query gives the outcome, the scores, "
+                               "each criterion and the deciding rule, not the full explanation")
+    if events_key != "events":
+        raise click.UsageError("--events-key goes with the Python engine; with --engine duckdb, events come "
+                               "from the file given with --events")
 
 
 def _check_parquet_options(input_path: str, fmt: str, output: str, output_format: str, jobs: int) -> None:

@@ -174,3 +174,12 @@ def test_usage_errors(tmp_path: Path) -> None:
         result = invoke(str(leads), "--jobs", jobs, "-o", str(tmp_path / "no" / "such" / "folder.jsonl"))
         assert result.exit_code == 2
         assert result.stderr.startswith("error: cannot write ")
+
+
+def test_options_of_the_python_engine_are_refused_with_duckdb(tmp_path: Path) -> None:
+    leads = tmp_path / "leads.csv"
+    leads.write_text(csv_text(10), encoding="utf-8")
+    result = invoke(str(leads), "--engine", "duckdb", "--explain")
+    assert result.exit_code == 2 and "--explain goes with the Python engine" in result.stderr
+    result = invoke(str(leads), "--engine", "duckdb", "--events-key", "history")
+    assert result.exit_code == 2 and "--events-key goes with the Python engine" in result.stderr
