@@ -201,11 +201,11 @@ def _fields_in(expr: m.Expr) -> list[str]:
     return [node.name for node in m.walk(expr) if isinstance(node, m.FieldRef)]
 
 
-def _missing(expr: m.Expr | None, lead: Mapping[str, object]) -> tuple[str, ...]:
+def _missing(expr: m.Expr | None, lead: Mapping[str, object], facts: _PolicyFacts) -> tuple[str, ...]:
     """The fields the condition (None: `otherwise`, or a `per` score rule) reads that the lead lacks."""
     if expr is None:
         return ()
-    return tuple(dict.fromkeys(f for f in _fields_in(expr) if lead.get(f) is None))
+    return tuple(f for f in facts.fields_of[id(expr)] if lead.get(f) is None)
 
 
 def explain_trace(
@@ -218,16 +218,17 @@ def explain_trace(
 ) -> Explanation:
     """The explanation of ``trace``. ``decide(lead)``, when given, is the chosen rule's index for
     a changed lead (the compiled evaluator: the near misses try several), else the interpreter's."""
+    facts = _facts(policy)
     rules = tuple(
         Check(r.text, r.span.line, trace.rule_values[i], r.outcome, r.span.path,
-              missing=_missing(r.condition, lead))
+              missing=_missing(r.condition, lead, facts))
         for i, r in enumerate(policy.rules)
     )
     chosen_rule = policy.rules[trace.chosen]
     scores = tuple(
         Group("score", s.name, s.label, trace.scores[s.name], "", tuple(
             Check(r.text, r.span.line, trace.score_hits[s.name][i], path=r.span.path, points=trace.score_points[s.name][i],
-                  missing=_missing(r.condition, lead))
+                  missing=_missing(r.condition, lead, facts))
             for i, r in enumerate(s.rules)
         ))
         for s in policy.scores.values()
@@ -235,7 +236,7 @@ def explain_trace(
     segments = tuple(
         Group("segment", s.name, s.label, trace.segments[s.name], _mode_text(s.mode, s.need), tuple(
             Check(c.text, c.span.line, trace.segment_criteria[s.name][i], path=c.span.path,
-                  missing=_missing(c.expr, lead), label=c.label)
+                  missing=_missing(c.expr, lead, facts), label=c.label)
             for i, c in enumerate(s.criteria)
         ))
         for s in policy.segments.values()
@@ -243,12 +244,12 @@ def explain_trace(
     frameworks = tuple(
         Group("framework", f.name, f.label, trace.frameworks[f.name], f.rule_text, tuple(
             Check(c.text, c.span.line, trace.framework_criteria[f.name][c.name], c.name, c.span.path,
-                  missing=_missing(c.expr, lead), label=c.label)
+                  missing=_missing(c.expr, lead, facts), label=c.label)
             for c in f.criteria
         ))
         for f in policy.frameworks.values()
     )
-    read = _facts(policy).fields_read
+    read = facts.fields_read
     unknown = tuple(f.name for f in policy.fields if f.optional and f.name in read and lead.get(f.name) is None)
     return Explanation(
         chosen_rule.outcome, chosen_rule.reason, rules[trace.chosen], rules, scores, segments,
@@ -277,6 +278,7 @@ class _PolicyFacts:
 
     candidates: tuple[tuple[str, str, object, str], ...]
     fields_read: frozenset[str]
+    fields_of: dict[int, tuple[str, ...]]  # id of each condition and criterion -> the fields it reads, once each
 
 
 _FACTS: dict[int, tuple[m.PolicyModel, _PolicyFacts]] = {}  # by identity: hashing a model walks all of it
@@ -288,8 +290,10 @@ def _facts(policy: m.PolicyModel) -> _PolicyFacts:
     if entry is None or entry[0] is not policy:
         if len(_FACTS) >= _FACTS_KEPT:
             _FACTS.clear()
-        read = frozenset(name for expr in _qualify_exprs(policy) for name in _fields_in(expr))
-        entry = (policy, _PolicyFacts(tuple(_candidates(policy)), read))
+        exprs = _qualify_exprs(policy)
+        read = frozenset(name for expr in exprs for name in _fields_in(expr))
+        fields_of = {id(expr): tuple(dict.fromkeys(_fields_in(expr))) for expr in exprs}
+        entry = (policy, _PolicyFacts(tuple(_candidates(policy)), read, fields_of))
         _FACTS[id(policy)] = entry
     return entry[1]
 
