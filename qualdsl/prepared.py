@@ -7,8 +7,9 @@ from operator import itemgetter
 
 
 class PreparedLead(tuple):  # type: ignore[type-arg]
-    """A lead's field values as its policy reads them, its events as checked (type, aware
-    datetime) pairs, and the lead itself; made by ``policy.prepare(lead, events)``.
+    """A lead's field values as its policy reads them (texts case-folded, as the policy compares
+    them), its events as checked (type, aware datetime) pairs, and the lead itself; made by
+    ``policy.prepare(lead, events)``.
 
     ``policy.evaluate_prepared(prepared, now)`` decides it without reading or checking any value
     again: for leads decided many times (re-scored as time passes, what-if runs). Only the policy

@@ -33,7 +33,7 @@ def test_a_prepared_lead_is_decided_as_evaluate_decides_it(acme: qualdsl.Policy,
 def test_prepare_reads_and_checks_every_value_once(acme: qualdsl.Policy) -> None:
     prepared = acme.prepare(lead(), EVENTS)
     assert isinstance(prepared, qualdsl.PreparedLead)
-    assert prepared.values[0] == 400 and prepared.values[3] == "vp"  # "400" and "VP" as read
+    assert prepared.values[:4] == (400, "software", "us", "vp")  # "400", texts folded, "VP" as read
     assert [name for name, _ in prepared.events] == ["pricing_view", "demo_watched", "webinar_attended"]
     assert all(at.tzinfo is not None for _, at in prepared.events)
     assert prepared.lead["industry"] == "Software"

@@ -72,6 +72,7 @@ class _Gen:
         self.counters: dict[tuple[str | None, dt.timedelta | None], str] = {}
         self.lazy: dict[str, str] = {}
         self.nullable = Nullability(policy)
+        self.prefolded = False  # while writing evaluate_prepared: text fields arrive case-folded
 
     # ---- helpers ----------------------------------------------------------------
     def const(self, value: object, tag: str = "") -> str:
@@ -126,8 +127,10 @@ class _Gen:
         self.lines.append("")
         self._prepare()
         self.lines.append("")
+        self.prefolded = True
         self._prologue("def evaluate_prepared(prepared, now=None):", self._prepared_inputs, prepared=True)
         self._qualify()
+        self.prefolded = False
         if self.policy.lifecycle is not None:
             self.lines.append("")
             self._guards(self.policy.lifecycle)
@@ -157,6 +160,12 @@ class _Gen:
         self._lead_and_events()
         self._fields()
         declared = self.const(frozenset(self.policy.events), "events")
+        for field in self.policy.fields:  # the compiled code only ever compares texts folded: fold them once
+            if field.type.kind in FOLDED_KINDS:
+                var = self.fields[field.name]
+                if field.optional:
+                    self.emit(f"if {var} is not None:")
+                self.emit(f"{var} = {var}.casefold()", 2 if field.optional else 1)
         self.emit(f"return _prepared(({self._values()}, _tuple(_rt.checked_events(events, {declared})), lead, _owner))")
 
     def _prepared_inputs(self) -> None:
@@ -381,8 +390,11 @@ class _Gen:
         return method(e)
 
     def _folded(self, e: m.Expr, code: str) -> str:
-        # Texts compare case-insensitively, as in the interpreter (which folds every string).
+        # Texts compare case-insensitively, as in the interpreter (which folds every string). A
+        # prepared lead's text fields were folded once, by ``prepare``.
         if e.type.kind in FOLDED_KINDS and not isinstance(e, m.Const):
+            if self.prefolded and isinstance(e, m.FieldRef):
+                return code
             return f"{code}.casefold()"
         return code
 
