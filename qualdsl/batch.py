@@ -216,6 +216,15 @@ def open_input(path: str) -> IO[str]:
         raise InputError(f"cannot read `{path}`: {exc.strerror or exc}") from exc
 
 
+def close_input(stream: IO[str], path: str) -> None:
+    """Close what ``open_input`` opened; for standard input, take the text wrapper off its buffer
+    and leave standard input itself open."""
+    if path == "-" and isinstance(stream, io.TextIOWrapper):
+        stream.detach()
+    else:
+        stream.close()
+
+
 def evaluate_stream(
     policy: Policy,
     records: Iterator[Mapping[str, Any] | BadLine],

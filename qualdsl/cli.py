@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import io
 import json
 import os
 import sys
@@ -24,6 +23,7 @@ from qualdsl.batch import (
     FORMATS,
     InputError,
     Writer,
+    close_input,
     detect_format,
     evaluate_stream,
     open_input,
@@ -31,7 +31,7 @@ from qualdsl.batch import (
     result_dict,
 )
 from qualdsl.catalogue_cli import explain_error
-from qualdsl.cli_support import EXIT_OK, EXIT_POLICY, EXIT_RECORDS, EXIT_USAGE, now_option, policy_or_exit
+from qualdsl.cli_support import EXIT_OK, EXIT_POLICY, EXIT_RECORDS, fail, now_option, policy_or_exit
 from qualdsl.errors import Diagnostic, RecordError, render
 from qualdsl.fmt import format_source, unified_diff
 from qualdsl.graph import dot, mermaid
@@ -171,8 +171,7 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
     try:
         fmt = detect_format(input_path, input_format)
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
     parquet = fmt == "parquet" or output_format == "parquet"
     if parquet:
         _check_parquet_options(input_path, fmt, output, output_format, jobs)
@@ -186,16 +185,15 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
         elif input_path != "-" and fmt != "parquet":  # qualdsl.parallel opens it: a file that cannot be
             open_input(input_path).close()  # read is reported here, before the output is created
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
     out_stream: IO[str] | None = None
     try:
         if output_format != "parquet":
             out_stream = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
-        _close_input(stream, input_path)
-        click.echo(f"error: cannot write `{output}`: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        if stream is not None:
+            close_input(stream, input_path)
+        fail(f"cannot write `{output}`: {exc.strerror or exc}")
     show_progress = progress if progress is not None else (sys.stderr.isatty() and input_path != "-")
     failures = 0
     try:
@@ -221,10 +219,10 @@ def eval_(policy_path: str, input_path: str, input_format: str, output: str, out
                 failures = _eval_parallel(policy, policy_path, input_path, fmt, out_stream, now, jobs, id_column,
                                           explain, events_key, output_format, advance)
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
     finally:
-        _close_input(stream, input_path)
+        if stream is not None:
+            close_input(stream, input_path)
         if out_stream is not None and out_stream is not sys.stdout:
             out_stream.close()
     if failures:
@@ -290,16 +288,6 @@ def _eval_parallel(policy: Policy, policy_path: str, input_path: str, fmt: str, 
     return failures
 
 
-def _close_input(stream: IO[str] | None, input_path: str) -> None:
-    """Close the input, but not standard input: only take the text wrapper off its buffer."""
-    if stream is None:
-        return
-    if input_path == "-" and isinstance(stream, io.TextIOWrapper):
-        stream.detach()
-    else:
-        stream.close()
-
-
 def _guarded(results: Iterator[Any]) -> Iterator[Any]:
     try:
         yield from results
@@ -321,18 +309,15 @@ def explain(policy_path: str, lead_path: str, now_text: str | None, as_json: boo
         text = sys.stdin.read() if lead_path == "-" else Path(lead_path).read_text(encoding="utf-8-sig")
         lead = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        click.echo(f"error: cannot read the lead from `{lead_path}`: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"cannot read the lead from `{lead_path}`: {exc}")
     if not isinstance(lead, dict):
-        click.echo(f"error: `{lead_path}` must hold one JSON object (a lead)", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"`{lead_path}` must hold one JSON object (a lead)")
     events = lead.get(events_key) or []
     try:
         decision = policy.evaluate(lead, events, now)
         explanation = decision.explain()
     except RecordError as exc:
-        click.echo(f"error: the lead cannot be read: {exc}", err=True)
-        sys.exit(EXIT_RECORDS)
+        fail(f"the lead cannot be read: {exc}", EXIT_RECORDS)
     if as_json:
         payload = decision.to_dict()
         payload["explanation"] = explanation.to_dict()
@@ -447,8 +432,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
 def _history_or_exit(policy: Policy, path: str, input_format: str, id_key: str) -> History:
     if policy.model.lifecycle is None:
-        click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"policy `{policy.name}` has no lifecycle block")
     try:
         fmt = detect_format(path, input_format)
         if fmt == "json":
@@ -456,8 +440,7 @@ def _history_or_exit(policy: Policy, path: str, input_format: str, id_key: str) 
         with open_input(path) as stream:
             return read_history(stream, fmt, policy.model, id_key)
     except (InputError, UnicodeDecodeError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
 
 
 def _replay_all(policy: Policy, history: History, now: Any, label: str) -> Iterator[tuple[LeadOutcome | None, str | None]]:
@@ -558,8 +541,7 @@ def graph(policy_path: str, fmt: str) -> None:
     """Draw the lifecycle: stages (with owners), transitions with their guards, recycle edges dashed."""
     policy = policy_or_exit(policy_path)
     if policy.model.lifecycle is None:
-        click.echo(f"error: policy `{policy.name}` has no lifecycle block", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(f"policy `{policy.name}` has no lifecycle block")
     click.echo(mermaid(policy.model.lifecycle) if fmt == "mermaid" else dot(policy.model.lifecycle), nl=False)
 
 

@@ -1,10 +1,12 @@
-"""What every qualdsl command shares: the exit codes, loading a policy or exiting, reading --now."""
+"""What every qualdsl command shares: the exit codes, failing with a message, loading a policy or
+exiting, reading --now."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 import click
 
@@ -16,6 +18,12 @@ EXIT_OK = 0
 EXIT_POLICY = 1  # a policy has errors (or a policy test failed)
 EXIT_USAGE = 2  # wrong usage, or an input that cannot be read
 EXIT_RECORDS = 3  # some input records could not be read
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``error: message`` on standard error and exit with ``code``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 def policy_or_exit(

@@ -44,8 +44,10 @@ from qualdsl.batch import (
     ResultEncoder,
     _CheckedLines,
     _not_utf8,
+    close_input,
     csv_rows,
     evaluate_item,
+    open_input,
     read_jsonl,
     read_records,
 )
@@ -334,8 +336,6 @@ def evaluate_file_parallel(
         if fmt in ("jsonl", "csv"):
             binary = _open_binary(input_path)
         elif fmt == "json":
-            from qualdsl.batch import open_input
-
             text_stream = open_input(input_path)
         else:
             raise InputError(f"unknown input format `{fmt}`; use csv, jsonl or json")
@@ -390,7 +390,4 @@ def evaluate_file_parallel(
         if binary is not None and binary is not sys.stdin.buffer:
             binary.close()
         if text_stream is not None:
-            if input_path == "-" and isinstance(text_stream, io.TextIOWrapper):
-                text_stream.detach()  # the wrapper goes, standard input stays open (as for csv and jsonl)
-            else:
-                text_stream.close()
+            close_input(text_stream, input_path)

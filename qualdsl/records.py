@@ -363,9 +363,13 @@ def _missing(field: Field, value: object) -> object:
     raise RecordError(field.name, "is required but missing", value)
 
 
-def convert_lead(fields: Iterable[Field], record: Mapping[str, object]) -> dict[str, object]:
+def check_lead(record: object) -> None:
     if not isinstance(record, Mapping):
         raise RecordError("lead", "a lead must be a mapping of field names to values", record)
+
+
+def convert_lead(fields: Iterable[Field], record: Mapping[str, object]) -> dict[str, object]:
+    check_lead(record)
     return {f.name: convert_value(f, raw_value(f, record), converter(f.type)) for f in fields}
 
 

@@ -12,14 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from qualdsl import backtest as bt
 from qualdsl import diff as df
 from qualdsl.batch import FORMATS, BadLine, InputError, detect_format, open_input, read_records
-from qualdsl.cli_support import EXIT_POLICY, EXIT_USAGE, now_option, policy_or_exit
+from qualdsl.cli_support import EXIT_POLICY, fail, now_option, policy_or_exit
 from qualdsl.errors import Diagnostic
 from qualdsl.policy import Policy
 
@@ -38,11 +38,6 @@ Exit codes:
 T = TypeVar("T")
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
 def _load(path: str, ref: str | None = None) -> Policy:
     """The policy at ``path`` (at git revision ``ref`` when given); exits 1 on policy errors,
     2 when the file cannot be read at that revision."""
@@ -50,7 +45,7 @@ def _load(path: str, ref: str | None = None) -> Policy:
         return policy_or_exit(path, "nothing was compared")
     found = df.git_reader(ref)(path)
     if isinstance(found, Diagnostic):
-        _fail(found.message)
+        fail(found.message)
     return policy_or_exit(path, "nothing was compared", lambda p: df.load_at(p, ref), f"{path} at {ref}")
 
 
@@ -61,9 +56,9 @@ def _with_leads(path: str, input_format: str, run: Callable[[Iterator[Mapping[st
         with open_input(path) as stream:
             return run(read_records(stream, fmt))
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except UnicodeDecodeError as exc:
-        _fail(f"`{path}` is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        fail(f"`{path}` is not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
 def _write(text: str, output: str) -> None:
@@ -203,7 +198,7 @@ def backtest(policy_path: str, leads_path: str, input_format: str, now_text: str
         policies, records, now, outcome_column, qualified=qualified, banding=banding, source=leads_path,
         id_column=id_column, events_key=events_key))
     if report.labelled == 0:
-        _fail(f"no record of `{leads_path}` has a readable `{outcome_column}` (1/0, yes/no, true/false); "
+        fail(f"no record of `{leads_path}` has a readable `{outcome_column}` (1/0, yes/no, true/false); "
               f"{report.records} record(s) read")
     if fmt == "json":
         text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -166,7 +166,7 @@ class _Gen:
                 if field.optional:
                     self.emit(f"if {var} is not None:")
                 self.emit(f"{var} = {var}.casefold()", 2 if field.optional else 1)
-        self.emit(f"return _prepared(({self._values()}, _tuple(_rt.checked_events(events, {declared})), lead, _owner))")
+        self.emit(f"return _prepared(({self._values()}, _tuple(_rt.convert_events(events, {declared})), lead, _owner))")
 
     def _prepared_inputs(self) -> None:
         self.emit("if prepared.__class__ is not _prepared:")
@@ -279,7 +279,7 @@ class _Gen:
         if not self.counters:
             if not trusted:  # nothing to count: the events only need to be valid
                 self.emit("if events:")
-                self.emit(f"_rt.checked_events(events, {declared})", 2)
+                self.emit(f"_rt.convert_events(events, {declared})", 2)
             return
         counters = " = ".join(self.counters.values()) + " = 0"
         self.emit(counters)
@@ -294,7 +294,7 @@ class _Gen:
         self._count_event(3)
         self.emit("except _SLOW:")
         self.emit(counters, 2)
-        self.emit(f"for name, at in _rt.checked_events(events, {declared}):", 2)
+        self.emit(f"for name, at in _rt.convert_events(events, {declared}):", 2)
         self._count_event(3)
 
     def _count_event(self, depth: int) -> None:

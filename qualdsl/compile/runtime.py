@@ -4,12 +4,12 @@ the common cases and calls these for the rare ones, so both back ends share one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 from qualdsl.errors import RecordError
 from qualdsl.interpret import arith, at_least, fold, negate
 from qualdsl.prepared import PreparedLead
-from qualdsl.records import convert_events, is_missing, to_datetime
+from qualdsl.records import check_lead, convert_events, is_missing, to_datetime
 
 ZERO = dt.timedelta(0)
 UNSET = object()  # a lazily computed value not computed yet
@@ -17,12 +17,7 @@ UNSET = object()  # a lazily computed value not computed yet
 
 class SlowPath(Exception):
     """Raised inside the generated event loop when an event is not a plain (declared type,
-    aware datetime) tuple: the loop starts again over ``checked_events``."""
-
-
-def checked_events(events: Sequence[object], declared: frozenset[str]) -> list[tuple[str, dt.datetime]]:
-    """The events converted, or a ``RecordError`` naming the first one that cannot be."""
-    return convert_events(events, declared)
+    aware datetime) tuple: the loop starts again over the events as ``convert_events`` reads them."""
 
 
 def event_list(events: object) -> list[object]:
@@ -39,11 +34,6 @@ def not_prepared(prepared: object) -> None:
     if isinstance(prepared, PreparedLead):
         raise ValueError("this lead was prepared by another policy: prepare it with the policy that evaluates it")
     raise TypeError(f"evaluate_prepared takes what policy.prepare(lead, events) returns, not {type(prepared).__name__}")
-
-
-def check_lead(lead: object) -> None:
-    if not isinstance(lead, Mapping):
-        raise RecordError("lead", "a lead must be a mapping of field names to values", lead)
 
 
 def normalize_now(now: dt.datetime | str | None) -> dt.datetime:
@@ -67,7 +57,7 @@ __all__ = [
     "arith",
     "at_least",
     "check_lead",
-    "checked_events",
+    "convert_events",
     "event_list",
     "in_items",
     "is_missing",

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from qualdsl.cli_support import EXIT_POLICY, EXIT_RECORDS, EXIT_USAGE, now_option, policy_or_exit
+from qualdsl.cli_support import EXIT_POLICY, EXIT_RECORDS, fail, now_option, policy_or_exit
 from qualdsl.sql import DIALECTS
 
 
@@ -71,15 +71,12 @@ def run_eval_duckdb(policy: Any, input_path: str, events_path: str | None, now: 
         target: Any = sys.stdout if output == "-" else output
         failures = eval_duckdb(policy, input_path, events_path, now, target, output_format, id_column=id_column)
     except SqlUnsupported as exc:
-        click.echo(f"error: the DuckDB engine cannot run this policy: {exc}", err=True)
-        sys.exit(EXIT_POLICY)
+        fail(f"the DuckDB engine cannot run this policy: {exc}", EXIT_POLICY)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        fail(str(exc))
     except Exception as exc:  # DuckDB's own errors: a file it cannot read, a value out of range
         if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
-            click.echo(f"error: DuckDB: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+            fail(f"DuckDB: {exc}")
         raise
     if failures:
         click.echo(f"{failures} record(s) could not be read; see their `error` entries", err=True)
